@@ -1,0 +1,268 @@
+"""The project's AWS emulator: moto's server, one request at a time, with a TransactWriteItems undo log.
+
+Started by local/emulator.ts (npm start, the integration tests, the benchmark); see DESIGN §6.
+
+    python local/emulator/moto_launcher.py --host 127.0.0.1 --port 4566 [--no-undo-log] [--verbose]
+
+Why a launcher rather than `moto_server`:
+
+* moto is not concurrency-safe. Its stock server is threaded, and a write that races a cancelled
+  TransactWriteItems is lost when the transaction restores its backup. Serving one request at a time
+  (`threaded=False`) makes every request atomic with respect to the others.
+* Stock TransactWriteItems deep-copies every table it touches before it starts, so it costs time in
+  proportion to the table (about 0.7 s at 5,000 items). Since requests are serialized, an undo log of
+  just the items the transaction names does the same job in constant time (install_undo_log).
+* It exits when its parent dies (stdin reaches EOF, or the parent process id changes), so a crashed
+  test run or `npm start` never leaves an orphan holding the port.
+
+`--port 0` binds a free port; the ready line says which:  moto ready on http://127.0.0.1:<port>
+"""
+
+from __future__ import annotations
+
+import os
+
+# Taken before the slow imports below: a parent that dies while moto loads must still count.
+_PARENT_PID = os.getppid()
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import inspect  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+import moto.dynamodb.models as dynamodb_models  # noqa: E402
+from moto.dynamodb.exceptions import TransactionCanceledException  # noqa: E402
+from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
+from moto.dynamodb.models.table import Table  # noqa: E402
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+
+class _CopyWithoutTableBackups:
+    """Stands in for the `copy` module inside moto.dynamodb.models while a transaction runs.
+
+    Stock transact_write_items starts with `copy.deepcopy(self.tables[name])` for each table it
+    touches and, on failure, puts that copy back. Returning the table itself turns the backup into a
+    no-op (and the restore into `tables[name] = tables[name]`); the undo log does the real rollback.
+    Everything else (update_item's copy of the old item image) still gets a true deep copy.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+class _TransactionUndoLog:
+    """Before-images of the items a transaction names, and the stream length of each table it touches.
+
+    Sound only because the server runs one request at a time: nothing else can change these items or
+    streams between capture and undo.
+    """
+
+    def __init__(self, backend: DynamoDBBackend, transact_items: list[dict[str, Any]]):
+        self._before_images: list[tuple[Table, Any, Any, Any]] = []
+        self._stream_lengths: dict[int, tuple[Table, int]] = {}
+        for transact_item in transact_items:
+            try:
+                op_type, op = next(iter(transact_item.items()))
+                table = backend.get_table(op["TableName"])
+                key = op["Item"] if op_type == "Put" else op["Key"]
+                hash_value, range_value = backend.get_keys_value(table, key)
+                before = table.get_item(hash_value, range_value)
+            except Exception:
+                # Malformed operation, unknown table or missing key: moto cancels the transaction
+                # at this operation without writing anything for it, so there is nothing to undo.
+                continue
+            self._before_images.append(
+                (table, hash_value, range_value, copy.deepcopy(before))
+            )
+            if table.stream_shard is not None and id(table) not in self._stream_lengths:
+                self._stream_lengths[id(table)] = (table, len(table.stream_shard.items))
+
+    def undo(self) -> None:
+        # Reversed, so that if an operation names a key twice (moto then cancels the transaction),
+        # the first, true before-image is the one left in place.
+        for table, hash_value, range_value, before in reversed(self._before_images):
+            if table.has_range_key:
+                bucket = table.items[hash_value]
+                if before is None:
+                    bucket.pop(range_value, None)
+                    if not bucket:
+                        table.items.pop(hash_value, None)
+                else:
+                    bucket[range_value] = before
+            elif before is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = before
+        # Truncate in place, so shard iterators already handed out stay valid and sequence numbers
+        # stay dense. (Stock moto swaps in the backed-up table and its stream shard instead, which is
+        # why an iterator held across a cancelled transaction can read rolled-back records.)
+        for table, length in self._stream_lengths.values():
+            if table.stream_shard is not None:
+                del table.stream_shard.items[length:]
+
+
+def install_undo_log() -> None:
+    """Replace the per-transaction table deep copy of moto's TransactWriteItems with an undo log.
+
+    Fails loudly if moto's internals are not the ones this patch was written against, rather than
+    letting the emulator run unpatched or, worse, half patched.
+    """
+    stock_transact_write_items = DynamoDBBackend.transact_write_items
+    source = inspect.getsource(stock_transact_write_items)
+    expected = [
+        "copy.deepcopy(",  # the table backup this patch neutralizes
+        "self.tables[table_name] = original_table_state[table_name]",  # the restore it replaces
+        "raise TransactionCanceledException(errors)",
+    ]
+    missing = [snippet for snippet in expected if snippet not in source]
+    if missing or getattr(dynamodb_models, "copy", None) is not copy:
+        raise RuntimeError(
+            "moto's DynamoDBBackend.transact_write_items is not the one the undo log was written for "
+            f"(missing: {missing}). Pin moto as in requirements-dev.txt, update "
+            "local/emulator/moto_launcher.py, or run with --no-undo-log."
+        )
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        undo_log = _TransactionUndoLog(self, transact_items)
+        dynamodb_models.copy = _CopyWithoutTableBackups()  # type: ignore[assignment]
+        try:
+            stock_transact_write_items(self, transact_items)
+        except BaseException:
+            undo_log.undo()
+            raise  # the very exception moto raised: same cancellation reasons for the client
+        finally:
+            dynamodb_models.copy = copy  # type: ignore[assignment]
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _verify_undo_log()
+
+
+def _verify_undo_log() -> None:
+    """Run one cancelled and one committed transaction on a private backend; refuse to start if the
+    patched emulator would not behave as stock moto does."""
+    backend = DynamoDBBackend("us-east-1", "000000000000")  # never registered: clients cannot see it
+    table = backend.create_table(
+        "undo-log-self-test",
+        schema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        throughput=None,
+        attr=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        global_indexes=None,
+        indexes=None,
+        streams={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        billing_mode="PAY_PER_REQUEST",
+        sse_specification=None,
+        tags=[],
+        deletion_protection_enabled=False,
+        warm_throughput=None,
+    )
+    name = "undo-log-self-test"
+    key_a = {"pk": {"S": "a"}, "sk": {"S": "s"}}
+    key_b = {"pk": {"S": "b"}, "sk": {"S": "s"}}
+    key_missing = {"pk": {"S": "missing"}, "sk": {"S": "s"}}
+    backend.put_item(name, {**key_a, "v": {"N": "1"}})
+
+    def check(condition: bool, what: str) -> None:
+        if not condition:
+            raise RuntimeError(
+                f"TransactWriteItems undo log self-test failed: {what}. moto's internals differ from "
+                "what local/emulator/moto_launcher.py expects; fix it or run with --no-undo-log."
+            )
+
+    try:
+        backend.transact_write_items(
+            [
+                {"Update": {"TableName": name, "Key": key_a, "UpdateExpression": "SET v = :two",
+                            "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+                {"Put": {"TableName": name, "Item": {**key_b, "v": {"N": "1"}}}},
+                {"ConditionCheck": {"TableName": name, "Key": key_missing,
+                                    "ConditionExpression": "attribute_exists(pk)"}},
+            ]
+        )
+        check(False, "a failing ConditionCheck did not cancel the transaction")
+    except TransactionCanceledException:
+        pass
+    item_a = backend.get_item(name, key_a)
+    check(backend.tables[name] is table, "the table object was replaced")
+    check(item_a is not None and item_a.attrs["v"].value == "1", "the updated item was not restored")
+    check(backend.get_item(name, key_b) is None, "the put item was not removed")
+    check(table.stream_shard is not None and len(table.stream_shard.items) == 1,
+          "the stream was not truncated")
+
+    backend.transact_write_items([{"Put": {"TableName": name, "Item": {**key_b, "v": {"N": "1"}}}}])
+    check(backend.get_item(name, key_b) is not None, "a committed put is missing")
+    check(len(table.stream_shard.items) == 2, "a committed put has no stream record")
+
+
+def _exit_when_parent_dies(watch_stdin: bool) -> None:
+    """Never outlive the process that started us: it may die without a chance to stop us."""
+
+    def exit_now() -> None:
+        os._exit(0)  # not sys.exit: the main thread is blocked in serve_forever
+
+    if watch_stdin:
+        def wait_for_eof() -> None:
+            while sys.stdin.buffer.read(65536):
+                pass
+            exit_now()
+
+        threading.Thread(target=wait_for_eof, name="stdin-eof", daemon=True).start()
+
+    def poll_parent() -> None:
+        while os.getppid() == _PARENT_PID:
+            time.sleep(0.5)
+        exit_now()
+
+    threading.Thread(target=poll_parent, name="parent-watch", daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=4566, help="port to bind; 0 picks a free one")
+    parser.add_argument("--no-undo-log", action="store_true",
+                        help="run stock moto TransactWriteItems (full table copy), for comparison")
+    parser.add_argument("--exit-on-stdin-eof", action="store_true",
+                        help="exit when stdin closes (the parent keeps a pipe open for our lifetime)")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+
+    if not args.verbose:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if not args.no_undo_log:
+        install_undo_log()
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(args.host, args.port, app, threaded=False)  # exits 1 if the port is taken
+
+    # os._exit, not sys.exit: interpreter shutdown would wait on the stdin thread's lock and abort.
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+    _exit_when_parent_dies(args.exit_on_stdin_eof)
+    port = server.server_address[1]
+    os.environ["MOTO_PORT"] = str(port)  # moto builds some callback URLs from it
+    undo_log = "off (stock moto)" if args.no_undo_log else "on"
+    print(f"moto ready on http://{args.host}:{port} (TransactWriteItems undo log {undo_log})",
+          flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
