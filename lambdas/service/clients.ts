@@ -1,0 +1,13 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './observability';
+
+/**
+ * SDK clients, built once per execution environment and reused by every invocation. The endpoint
+ * and region come from the environment (`AWS_ENDPOINT_URL` points them at the local emulator).
+ */
+export const dynamoDBClient = tracer.captureAWSv3Client(new DynamoDBClient({}));
+
+export const documentClient = DynamoDBDocumentClient.from(dynamoDBClient, {
+  marshallOptions: { removeUndefinedValues: true },
+});

@@ -1,0 +1,70 @@
+import { newEnvelope, type EventEnvelope } from '../../dualwrite/envelope';
+import { IllegalTransitionError, NotFoundError } from '../errors';
+import { getOrder } from '../orders/order-use-cases';
+import type { OrderRepository } from '../orders/order-repository';
+import type { RequestContext, UseCaseEnvironment } from '../use-case-context';
+import { PAYMENT_CACHE_TTL_SECONDS, paymentCapturedEvent, paymentRequestedEvent, type CapturedPayment, type PaymentView } from './payment';
+import type { PaymentRepository } from './payment-repository';
+import type { RequestPaymentCommand } from './payment-requests';
+
+export interface PaymentUseCaseDependencies extends UseCaseEnvironment {
+  orders: OrderRepository;
+  payments: PaymentRepository;
+}
+
+/**
+ * Listen to yourself: the command writes only the event (plus a cache item so that the caller can
+ * read its own write at once); the payments consumer, hearing the event, writes the payment.
+ */
+export async function requestPayment(
+  deps: PaymentUseCaseDependencies,
+  orderId: string,
+  command: RequestPaymentCommand,
+  request: RequestContext,
+): Promise<{ paymentId: string; status: 'PENDING' }> {
+  const order = await getOrder(deps, orderId);
+  if (order.status !== 'PLACED') {
+    throw new IllegalTransitionError(`order ${orderId} is ${order.status}; payments are taken for PLACED orders only`);
+  }
+  const now = deps.clock();
+  const payment = { paymentId: deps.newId(), orderId, amountCents: command.amountCents };
+  const event = newEnvelope(paymentRequestedEvent(payment, request.correlationId), now);
+  const cacheExpiresAt = new Date(now.getTime() + PAYMENT_CACHE_TTL_SECONDS * 1000);
+  await deps.payments.request(payment, { orderId, version: order.version }, event, cacheExpiresAt);
+  return { paymentId: payment.paymentId, status: 'PENDING' };
+}
+
+export async function getPayment(deps: Pick<PaymentUseCaseDependencies, 'payments' | 'clock'>, paymentId: string): Promise<PaymentView> {
+  const view = await deps.payments.findView(paymentId, deps.clock());
+  if (view === undefined) throw new NotFoundError(`payment ${paymentId} does not exist`);
+  return view;
+}
+
+/** A `PaymentRequested` whose data is not what this service writes: the record fails and ends in the DLQ. */
+export class MalformedPaymentEventError extends Error {
+  constructor(eventId: string, reason: string) {
+    super(`PaymentRequested ${eventId} is malformed: ${reason}`);
+    this.name = 'MalformedPaymentEventError';
+  }
+}
+
+export type CaptureOutcome = 'captured' | 'already-captured' | 'ignored';
+
+/** The payments consumer's use case: on `PaymentRequested`, write the payment and `PaymentCaptured`. */
+export async function capturePayment(
+  deps: { payments: Pick<PaymentRepository, 'capture'>; clock: () => Date },
+  requested: EventEnvelope,
+): Promise<CaptureOutcome> {
+  if (requested.type !== 'PaymentRequested') return 'ignored';
+  const { paymentId, orderId, amountCents } = requested.data;
+  if (typeof paymentId !== 'string' || paymentId !== requested.aggregateId) {
+    throw new MalformedPaymentEventError(requested.id, 'data.paymentId must equal aggregateId');
+  }
+  if (typeof orderId !== 'string' || orderId.length === 0) throw new MalformedPaymentEventError(requested.id, 'data.orderId is missing');
+  if (typeof amountCents !== 'number' || !Number.isSafeInteger(amountCents) || amountCents < 1) {
+    throw new MalformedPaymentEventError(requested.id, 'data.amountCents must be a positive integer');
+  }
+  const now = deps.clock();
+  const payment: CapturedPayment = { paymentId, orderId, amountCents, status: 'CAPTURED', version: 2, capturedAt: now.toISOString() };
+  return deps.payments.capture(payment, newEnvelope(paymentCapturedEvent(payment, requested), now));
+}

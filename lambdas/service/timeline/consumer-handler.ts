@@ -1,0 +1,11 @@
+import { getStringFromEnv } from '../../dualwrite/config';
+import { documentClient } from '../clients';
+import { logger, tracer } from '../observability';
+import { DynamoDbTimelineRepository } from './dynamodb-timeline-repository';
+import { makeTimelineConsumer } from './timeline-consumer';
+
+/** The timeline consumer Lambda: SQS (fed by the timeline rule) → per-aggregate timeline items. */
+export const handler = makeTimelineConsumer(
+  { timelines: new DynamoDbTimelineRepository(documentClient, getStringFromEnv('TABLE_NAME')) },
+  { logger, tracer },
+);

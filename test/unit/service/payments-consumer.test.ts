@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { newEnvelope } from '../../../lambdas/dualwrite/envelope';
+import { makePaymentsConsumer } from '../../../lambdas/service/payments/payments-consumer';
+import { capturePayment, MalformedPaymentEventError } from '../../../lambdas/service/payments/payment-use-cases';
+import { InMemoryPersistenceLayer } from '../consumer/support/in-memory-persistence-layer';
+import { lambdaContext, sqsEventOf, sqsRecordOf } from '../consumer/support/sqs-events';
+import { InMemoryPaymentRepository, InMemoryStore, silentLogger } from './support/in-memory-repositories';
+
+const requested = (overrides: Record<string, unknown> = {}) =>
+  newEnvelope({
+    type: 'PaymentRequested',
+    source: 'dualwrite.payments',
+    aggregateType: 'Payment',
+    aggregateId: 'p-1',
+    aggregateVersion: 1,
+    correlationId: 'req-pay',
+    data: { paymentId: 'p-1', orderId: 'o-1', amountCents: 500, ...overrides },
+  });
+
+const clock = () => new Date('2026-11-27T10:00:00.000Z');
+
+describe('capturePayment', () => {
+  it('writes the payment CAPTURED at version 2 and PaymentCaptured caused by the request', async () => {
+    const store = new InMemoryStore();
+    const request = requested();
+
+    expect(await capturePayment({ payments: new InMemoryPaymentRepository(store), clock }, request)).toBe('captured');
+
+    expect(store.payments.get('p-1')).toMatchObject({ paymentId: 'p-1', orderId: 'o-1', amountCents: 500, status: 'CAPTURED', version: 2 });
+    expect(store.outbox).toHaveLength(1);
+    expect(store.outbox[0]).toMatchObject({
+      type: 'PaymentCaptured',
+      source: 'dualwrite.payments',
+      aggregateType: 'Payment',
+      aggregateId: 'p-1',
+      aggregateVersion: 2,
+      correlationId: 'req-pay',
+      causationId: request.id,
+    });
+  });
+
+  it('acknowledges a second request for the same payment without writing', async () => {
+    const store = new InMemoryStore();
+    const payments = new InMemoryPaymentRepository(store);
+    await capturePayment({ payments, clock }, requested());
+
+    expect(await capturePayment({ payments, clock }, requested())).toBe('already-captured');
+    expect(store.outbox).toHaveLength(1);
+  });
+
+  it('ignores other event types', async () => {
+    const store = new InMemoryStore();
+    const other = { ...requested(), type: 'PaymentCaptured' };
+    expect(await capturePayment({ payments: new InMemoryPaymentRepository(store), clock }, other)).toBe('ignored');
+    expect(store.writes).toEqual([]);
+  });
+
+  it.each([{ paymentId: 'other' }, { orderId: '' }, { amountCents: 0 }, { amountCents: '5' }])('refuses malformed data %j', async (data) => {
+    const store = new InMemoryStore();
+    await expect(capturePayment({ payments: new InMemoryPaymentRepository(store), clock }, requested(data))).rejects.toThrow(MalformedPaymentEventError);
+    expect(store.writes).toEqual([]);
+  });
+});
+
+describe('makePaymentsConsumer', () => {
+  it('captures once although the request is delivered twice', async () => {
+    const store = new InMemoryStore();
+    const consumer = makePaymentsConsumer(
+      { payments: new InMemoryPaymentRepository(store), clock },
+      { persistenceStore: new InMemoryPersistenceLayer(), logger: silentLogger },
+    );
+    const request = requested();
+
+    const first = await consumer(sqsEventOf(sqsRecordOf(request)), lambdaContext());
+    const second = await consumer(sqsEventOf(sqsRecordOf(request)), lambdaContext());
+
+    expect(first.batchItemFailures).toEqual([]);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(store.payments.size).toBe(1);
+    expect(store.outbox.filter((event) => event.type === 'PaymentCaptured')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,78 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+export interface ApiCall {
+  method: string;
+  /** Resource template, e.g. `/orders/{orderId}`. */
+  resource: string;
+  pathParameters?: Record<string, string>;
+  /** An object is sent as JSON; a string as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  isBase64Encoded?: boolean;
+  requestId?: string;
+}
+
+/** A REST API (v1) proxy event as API Gateway builds it for the given call. */
+export function apiEvent(call: ApiCall): APIGatewayProxyEvent {
+  const pathParameters = call.pathParameters ?? {};
+  const path = call.resource.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(pathParameters[name] ?? ''));
+  const body = call.body === undefined ? null : typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
+  const headers = call.headers ?? (body === null ? {} : { 'Content-Type': 'application/json' });
+  return {
+    resource: call.resource,
+    path,
+    httpMethod: call.method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: Object.keys(pathParameters).length === 0 ? null : pathParameters,
+    stageVariables: null,
+    body,
+    isBase64Encoded: call.isBase64Encoded ?? false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'api',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: call.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: '127.0.0.1',
+        user: null,
+        userAgent: 'test',
+        userArn: null,
+      },
+      path: `/prod${path}`,
+      stage: 'prod',
+      requestId: call.requestId ?? 'request-1',
+      requestTimeEpoch: 0,
+      resourceId: 'resource',
+      resourcePath: call.resource,
+    },
+  };
+}
+
+export interface ParsedResponse {
+  statusCode: number;
+  headers: Record<string, string | number | boolean>;
+  json: any;
+}
+
+export function parseResponse(response: APIGatewayProxyResult): ParsedResponse {
+  return {
+    statusCode: response.statusCode,
+    headers: response.headers ?? {},
+    json: response.body === '' ? undefined : JSON.parse(response.body),
+  };
+}
