@@ -1,0 +1,3 @@
+import { buildDualwriteApp } from '../lib/dualwrite-app';
+
+buildDualwriteApp().app.synth();
