@@ -1,0 +1,86 @@
+/** The template's `AWS::Lambda::EventSourceMapping`s, emulated by pollers in this process (never created in moto). */
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { findFunction, type LocalFunction } from './functions';
+import { conditionHolds } from './intrinsics';
+import type { RuntimeLog } from './log';
+import type { ProvisionedResources } from './resources';
+import { SqsEventSource, sqsSettingsFromMapping } from './sqs-event-source';
+import { DynamoDbStreamEventSource, streamSettingsFromMapping } from './stream-event-source';
+import { resourcesOfType, type CfnTemplate } from './template';
+
+export interface EventSource {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface CreateEventSourcesOptions {
+  template: CfnTemplate;
+  provisioned: ProvisionedResources;
+  functions: readonly LocalFunction[];
+  streams: DynamoDBStreamsClient;
+  sqs: SQSClient;
+  log: RuntimeLog;
+}
+
+/** Settings Lambda has that the local pollers do not emulate; named in a warning when a mapping uses them. */
+const NOT_EMULATED = ['TumblingWindowInSeconds', 'ScalingConfig', 'ProvisionedPollerConfig', 'KmsKeyArn', 'DocumentDBEventSourceConfig'];
+
+export async function createEventSources(options: CreateEventSourcesOptions): Promise<EventSource[]> {
+  const { provisioned, log } = options;
+  const sources: EventSource[] = [];
+  for (const [logicalId, resource] of resourcesOfType(options.template, 'AWS::Lambda::EventSourceMapping')) {
+    if (!conditionHolds(resource.Condition, provisioned.scope)) continue;
+    const properties = provisioned.resolve(resource.Properties ?? {}) as Record<string, unknown>;
+    if (properties.Enabled === false || properties.Enabled === 'false') {
+      log.info(`event source mapping ${logicalId} is disabled in the template; not polled`);
+      continue;
+    }
+    const fn = findFunction(options.functions, String(properties.FunctionName));
+    if (fn === undefined) {
+      log.warn(`event source mapping ${logicalId}: function ${String(properties.FunctionName)} is not in the template; not polled`);
+      continue;
+    }
+    const unsupported = NOT_EMULATED.filter((setting) => properties[setting] !== undefined);
+    if (unsupported.length > 0) log.warn(`event source mapping ${logicalId}: ${unsupported.join(', ')} not emulated locally`);
+    if (Number(properties.ParallelizationFactor ?? 1) > 1) {
+      log.debug(`event source mapping ${logicalId}: ParallelizationFactor ${String(properties.ParallelizationFactor)} runs as 1 locally`);
+    }
+
+    const sourceArn = String(properties.EventSourceArn);
+    const [, , service, , account, resourcePart] = sourceArn.split(':');
+    const name = `${logicalId} (${fn.lambda.functionName})`;
+    if (service === 'dynamodb' && resourcePart?.includes('/stream/')) {
+      if (properties.StartingPosition === 'AT_TIMESTAMP') log.warn(`${logicalId}: StartingPosition AT_TIMESTAMP runs as TRIM_HORIZON locally`);
+      sources.push(
+        new DynamoDbStreamEventSource({
+          name,
+          streamArn: sourceArn,
+          function: fn.lambda,
+          settings: streamSettingsFromMapping(properties),
+          streams: options.streams,
+          sqs: options.sqs,
+          log,
+        }),
+      );
+    } else if (service === 'sqs' && resourcePart !== undefined) {
+      const { QueueUrl } = await options.sqs.send(
+        new GetQueueUrlCommand({ QueueName: resourcePart, ...(account ? { QueueOwnerAWSAccountId: account } : {}) }),
+      );
+      sources.push(
+        new SqsEventSource({
+          name,
+          queueArn: sourceArn,
+          queueUrl: QueueUrl!,
+          function: fn.lambda,
+          settings: sqsSettingsFromMapping(properties),
+          sqs: options.sqs,
+          log,
+        }),
+      );
+    } else {
+      log.warn(`event source mapping ${logicalId}: ${service} sources (${sourceArn}) are not emulated locally`);
+    }
+  }
+  return sources;
+}

@@ -1,0 +1,283 @@
+/**
+ * The local runtime of DESIGN §6, as a function: `npm start` (local/start.ts) and the end-to-end
+ * tests call `startLocalRuntime()`. Everything it runs comes from the synthesized template.
+ *
+ *   emulator ─ synth ─ resources in the emulator ─ Lambda workers ─ API on 127.0.0.1 ─ pollers ─ outputs file
+ *
+ * `stop()` undoes it in reverse: API and pollers first, then the workers, then the emulator.
+ */
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_AWS_REGION, localAwsEnvironment, startEmulator, type RunningEmulator } from './emulator';
+import { PortInUseError, startApiGateway, type RunningApiGateway } from './api-gateway';
+import { buildRouteTables } from './api-routes';
+import { createEventSources, type EventSource } from './event-source-mappings';
+import { createLambdaFunctions, type LocalFunction } from './functions';
+import type { PseudoParameters } from './intrinsics';
+import { consoleLog, errorMessage, type RuntimeLog } from './log';
+import { resolveOutputs, writeOutputsFile, type LocalApiEndpoint } from './outputs';
+import { provisionResources, type AwsClients } from './resources';
+import { synthesizeStack } from './synth';
+import { PROJECT_ROOT, type SynthesizedStack } from './template';
+
+export interface LocalRuntimeOptions {
+  /** API port. @default PORT, else 3000; 0 picks a free one */
+  port?: number;
+  /** Port for the emulator this runtime starts. @default EMULATOR_PORT, else 4566; 0 picks a free one */
+  emulatorPort?: number;
+  /** An emulator that is already running: nothing is started. @default AWS_ENDPOINT_URL */
+  endpoint?: string;
+  /** @default OUTPUTS_FILE, else `.local/outputs.json` (relative paths: to the project root) */
+  outputsFile?: string;
+  /** @default the app's default stack name */
+  stackName?: string;
+  /** Cloud assembly directory. @default LOCAL_CDK_OUT, else `.local/cdk.out` (relative paths: to the project root) */
+  outdir?: string;
+  log?: RuntimeLog;
+}
+
+export interface LocalRuntime {
+  /** `http://127.0.0.1:3000/` */
+  apiUrl: string;
+  /** The emulator's endpoint, e.g. `http://127.0.0.1:4566`. */
+  endpoint: string;
+  stackName: string;
+  /** What was written to the outputs file for the stack (`ApiUrl`, `TableName`, … `AwsEndpointUrl`, `Region`). */
+  outputs: Record<string, string>;
+  /** Absolute path of the outputs file. */
+  outputsFile: string;
+  /** Stops everything this runtime started. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A startup failure with a message meant for a person (one paragraph: what failed, what to do). */
+export class LocalRuntimeStartError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LocalRuntimeStartError';
+  }
+}
+
+const STOP_GRACE_MS = 3_000;
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const log = options.log ?? consoleLog({ debug: process.env.LOCAL_DEBUG === '1' || process.env.LOCAL_DEBUG === 'true' });
+  const port = options.port ?? portFromEnv('PORT', 3000);
+  const outputsFile = path.resolve(PROJECT_ROOT, options.outputsFile ?? process.env.OUTPUTS_FILE ?? path.join('.local', 'outputs.json'));
+  const externalEndpoint = options.endpoint ?? nonEmpty(process.env.AWS_ENDPOINT_URL);
+
+  let emulator: RunningEmulator | undefined;
+  let api: RunningApiGateway | undefined;
+  let functions: LocalFunction[] = [];
+  let eventSources: EventSource[] = [];
+  const clients: Array<{ destroy(): void }> = [];
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const sourcesStopped = Promise.all(eventSources.map((source) => source.stop()));
+      await Promise.all([api?.stop(), Promise.race([sourcesStopped, delay(STOP_GRACE_MS)])]);
+      // Terminating the workers ends any invocation still in flight, which lets its poller finish.
+      await Promise.all(functions.map((fn) => fn.lambda.stop()));
+      await sourcesStopped;
+      for (const client of clients) client.destroy();
+      await emulator?.stop();
+    })());
+
+  try {
+    await ensurePortFree(port, 'the local API (set PORT to use another port)');
+    const emulatorPort = options.emulatorPort ?? portFromEnv('EMULATOR_PORT', 4566);
+    if (externalEndpoint === undefined) {
+      await ensurePortFree(emulatorPort, 'the emulator').catch((error: unknown) => {
+        throw error instanceof PortInUseError
+          ? new LocalRuntimeStartError(
+              `Port ${emulatorPort} on 127.0.0.1 is already in use, so the AWS emulator cannot listen there. ` +
+                'Stop whatever uses it (another `npm start`, LocalStack?), choose another port with EMULATOR_PORT=<port>, ' +
+                'or point AWS_ENDPOINT_URL at the emulator that is running to use it instead.',
+            )
+          : error;
+      });
+    }
+
+    // The emulator boots in a child process while this process synthesizes.
+    const emulatorStarting = externalEndpoint === undefined
+      ? startEmulator({ port: emulatorPort })
+      : undefined;
+    emulatorStarting?.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    let stack: SynthesizedStack;
+    try {
+      log.info('synthesizing the CDK app (bundling the functions with esbuild)…');
+      stack = synthesizeStack({
+        outdir: options.outdir ?? nonEmpty(process.env.LOCAL_CDK_OUT) ?? path.join('.local', 'cdk.out'),
+        ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
+        context: { 'aws:cdk:enable-asset-metadata': true },
+      });
+    } catch (error) {
+      emulator = await emulatorStarting?.catch(() => undefined);
+      throw new LocalRuntimeStartError(`Synthesizing the CDK app failed: ${errorMessage(error)}. Run \`npx cdk synth\` to see the full error.`, {
+        cause: error,
+      });
+    }
+    try {
+      emulator = await emulatorStarting;
+    } catch (error) {
+      const reason = errorMessage(error).trim();
+      throw new LocalRuntimeStartError(
+        `The AWS emulator (moto) did not start: ${reason}` +
+          (reason.includes('AWS_ENDPOINT_URL') ? '' : ' (Or set AWS_ENDPOINT_URL to an emulator you run yourself; then none is started.)'),
+        { cause: error },
+      );
+    }
+    const endpoint = externalEndpoint ?? emulator!.endpoint;
+    log.info(externalEndpoint ? `using the AWS endpoint ${endpoint} (AWS_ENDPOINT_URL); no emulator started` : `emulator ready on ${endpoint}`);
+
+    const clientConfig = {
+      endpoint,
+      region: LOCAL_AWS_REGION,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    };
+    const aws: AwsClients = {
+      dynamodb: new DynamoDBClient(clientConfig),
+      sqs: new SQSClient(clientConfig),
+      eventbridge: new EventBridgeClient(clientConfig),
+    };
+    const streams = new DynamoDBStreamsClient(clientConfig);
+    clients.push(aws.dynamodb, aws.sqs, aws.eventbridge, streams);
+
+    const pseudo: PseudoParameters = {
+      region: LOCAL_AWS_REGION,
+      accountId: await emulatorAccountId(aws.eventbridge, endpoint),
+      partition: 'aws',
+      urlSuffix: 'amazonaws.com',
+      stackName: stack.stackName,
+      stackId: `arn:aws:cloudformation:${LOCAL_AWS_REGION}:000000000000:stack/${stack.stackName}/local`,
+    };
+    pseudo.stackId = pseudo.stackId.replace('000000000000', pseudo.accountId);
+    const provisioned = await provisionResources({ template: stack.template, pseudo, clients: aws, log });
+
+    const routeTables = buildRouteTables(stack.template, provisioned.resolve);
+    if (routeTables.length > 1) log.warn(`the template has ${routeTables.length} REST APIs; only ${routeTables[0]!.apiLogicalId} is served locally`);
+    const routes = routeTables[0];
+    const apiFunctionArns = new Set(
+      routes?.resources.flatMap((resource) =>
+        [...resource.methods.values()].flatMap((method) => (method.integration.type === 'lambda-proxy' ? [method.integration.functionArn] : [])),
+      ) ?? [],
+    );
+
+    functions = createLambdaFunctions({
+      stack,
+      provisioned,
+      runtimeEnvironment: { ...localAwsEnvironment(endpoint), ...inheritedEnvironment() },
+      apiFunctionArns,
+      log,
+    });
+    log.info(`starting ${functions.length} Lambda function(s): ${functions.map((fn) => fn.lambda.functionName).join(', ')}`);
+    await Promise.all(
+      functions.map((fn) =>
+        fn.lambda.warm().catch((error: unknown) => log.warn(`${errorMessage(error)} (it is retried on each invocation)`)),
+      ),
+    );
+
+    const apis: LocalApiEndpoint[] = [];
+    if (routes !== undefined) {
+      api = await startApiGateway({
+        routes,
+        port,
+        accountId: pseudo.accountId,
+        log,
+        functionForArn: (functionArn) => {
+          const qualifierless = functionArn.split(':').slice(0, 7).join(':');
+          return functions.find((fn) => fn.lambda.functionArn === qualifierless)?.lambda;
+        },
+      });
+      apis.push({ routes, url: api.url });
+    }
+
+    eventSources = await createEventSources({ template: stack.template, provisioned, functions, streams, sqs: aws.sqs, log });
+    for (const source of eventSources) source.start();
+    log.info(`polling ${eventSources.length} event source mapping(s)`);
+
+    const outputs = {
+      ...resolveOutputs(stack.template, provisioned, apis, log),
+      AwsEndpointUrl: endpoint,
+      Region: LOCAL_AWS_REGION,
+    };
+    await writeOutputsFile(outputsFile, stack.stackName, outputs);
+
+    return {
+      apiUrl: api?.url ?? '',
+      endpoint,
+      stackName: stack.stackName,
+      outputs,
+      outputsFile,
+      stop,
+    };
+  } catch (error) {
+    await stop().catch((stopError: unknown) => log.error(`while cleaning up: ${errorMessage(stopError)}`));
+    if (error instanceof LocalRuntimeStartError) throw error;
+    if (error instanceof PortInUseError) {
+      throw new LocalRuntimeStartError(
+        `Port ${error.port} on 127.0.0.1 is already in use, so the local API cannot listen there. ` +
+          'Stop whatever uses it (another `npm start`?) or choose another port with PORT=<port>.',
+        { cause: error },
+      );
+    }
+    throw new LocalRuntimeStartError(`The local runtime could not start: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** Fails fast, before the slow steps, if the API port is taken (it is bound for real only at the end). */
+async function ensurePortFree(port: number, what: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, '127.0.0.1') : new Error(`cannot listen on ${port} for ${what}: ${error.message}`)),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
+/** The emulator's account id, from the ARN of the default bus (moto: 123456789012, LocalStack: 000000000000). */
+async function emulatorAccountId(eventbridge: EventBridgeClient, endpoint: string): Promise<string> {
+  try {
+    const { Arn } = await eventbridge.send(new DescribeEventBusCommand({ Name: 'default' }));
+    const account = Arn?.split(':')[4];
+    if (account) return account;
+  } catch (error) {
+    throw new Error(`the AWS endpoint ${endpoint} does not answer EventBridge requests: ${errorMessage(error)}`, { cause: error });
+  }
+  return '123456789012';
+}
+
+/** What a function process inherits from ours: enough to run, nothing that points at real AWS. */
+function inheritedEnvironment(): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) {
+    const value = process.env[name];
+    if (value !== undefined) inherited[name] = value;
+  }
+  return inherited;
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = nonEmpty(process.env[name]);
+  if (raw === undefined) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new LocalRuntimeStartError(`${name}=${raw} is not a port number (0-65535).`);
+  }
+  return port;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,160 @@
+/**
+ * An SQS event source mapping, emulated: receive a batch, invoke the function with Lambda's
+ * `SQSEvent`, delete what succeeded.
+ *
+ * - Receives with `WaitTimeSeconds: 0` and polls: the local emulator serves one request at a time,
+ *   so a long poll would stall every other client (see local/emulator.ts).
+ * - `BatchSize` messages, or fewer once `MaximumBatchingWindowInSeconds` ran out (0: what one receive gives).
+ * - Messages matching no `FilterCriteria` pattern are deleted without invoking, as Lambda does.
+ * - Success deletes the batch; `batchItemFailures` (with `ReportBatchItemFailures`) keep the named
+ *   messages and delete the others; an invalid identifier, a thrown error or a timeout delete
+ *   nothing. Kept messages come back after the queue's visibility timeout, and the queue's own
+ *   `RedrivePolicy` moves them to its DLQ after `maxReceiveCount` receives (moto does this on receive).
+ */
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { matchesAnyFilter, parseFilterCriteria, type FilterPattern } from './filter-criteria';
+import { failedItemIdentifiers, Sleeper, ThrottledErrorLog, type FunctionInvoker } from './function-invoker';
+import { errorMessage, type RuntimeLog } from './log';
+import { sqsRecordForFiltering, toLambdaSqsRecord } from './sqs-records';
+import { numberOr } from './stream-event-source';
+
+export interface SqsEventSourceSettings {
+  /** @default 10 */
+  batchSize: number;
+  /** @default 0 */
+  maximumBatchingWindowSeconds: number;
+  filters: FilterPattern[];
+  /** @default false */
+  reportBatchItemFailures: boolean;
+}
+
+export function sqsSettingsFromMapping(properties: Record<string, unknown>): SqsEventSourceSettings {
+  return {
+    batchSize: numberOr(properties.BatchSize, 10),
+    maximumBatchingWindowSeconds: numberOr(properties.MaximumBatchingWindowInSeconds, 0),
+    filters: parseFilterCriteria(properties.FilterCriteria),
+    reportBatchItemFailures: Array.isArray(properties.FunctionResponseTypes) && properties.FunctionResponseTypes.includes('ReportBatchItemFailures'),
+  };
+}
+
+export interface SqsEventSourceOptions {
+  name: string;
+  queueArn: string;
+  queueUrl: string;
+  function: FunctionInvoker;
+  settings: SqsEventSourceSettings;
+  sqs: SQSClient;
+  log: RuntimeLog;
+  /** Pause between receives from an empty queue. @default 200 */
+  pollIntervalMs?: number;
+}
+
+export class SqsEventSource {
+  private readonly options: SqsEventSourceOptions;
+  private readonly sleeper = new Sleeper();
+  private loop?: Promise<void>;
+  private stopped = false;
+
+  constructor(options: SqsEventSourceOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    this.loop ??= this.poll();
+  }
+
+  /** Stops receiving; a batch in flight is left to come back after its visibility timeout. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.sleeper.wakeAll();
+    await this.loop;
+  }
+
+  private async poll(): Promise<void> {
+    const errors = new ThrottledErrorLog((message) => this.options.log.error(message));
+    const pollInterval = this.options.pollIntervalMs ?? 200;
+    while (!this.stopped) {
+      try {
+        const messages = await this.receiveBatch();
+        errors.clear();
+        if (messages.length === 0) {
+          await this.sleeper.sleep(pollInterval);
+          continue;
+        }
+        await this.deliver(messages.map((message) => toLambdaSqsRecord(message, this.options.queueArn)));
+      } catch (error) {
+        errors.report(`${this.options.name}: polling ${this.options.queueUrl} failed: ${errorMessage(error)}`);
+        await this.sleeper.sleep(Math.max(pollInterval, 1000));
+      }
+    }
+  }
+
+  private async receiveBatch(): Promise<Message[]> {
+    const { batchSize, maximumBatchingWindowSeconds } = this.options.settings;
+    const windowMs = maximumBatchingWindowSeconds * 1000;
+    const messages: Message[] = [];
+    let windowStarted: number | undefined;
+    while (!this.stopped && messages.length < batchSize) {
+      const answer = await this.options.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.options.queueUrl,
+          MaxNumberOfMessages: Math.min(10, batchSize - messages.length),
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const received = answer.Messages ?? [];
+      messages.push(...received);
+      if (messages.length === 0 || windowMs === 0) break;
+      windowStarted ??= Date.now();
+      const remaining = windowStarted + windowMs - Date.now();
+      if (remaining <= 0) break;
+      if (received.length === 0) await this.sleeper.sleep(Math.min(remaining, this.options.pollIntervalMs ?? 200));
+    }
+    return messages;
+  }
+
+  private async deliver(records: SQSRecord[]): Promise<void> {
+    const { filters, reportBatchItemFailures } = this.options.settings;
+    const matching = records.filter((record) => matchesAnyFilter(sqsRecordForFiltering(record), filters));
+    const filteredOut = records.filter((record) => !matching.includes(record));
+    if (filteredOut.length > 0) await this.delete(filteredOut);
+    if (matching.length === 0) return;
+
+    const result = await this.options.function.invoke({ Records: matching });
+    if (this.stopped) return; // the runtime is shutting down: leave the batch to its visibility timeout
+    if (!result.ok) {
+      this.options.log.warn(
+        `${this.options.name}: ${this.options.function.functionName} failed (${result.error.errorType}); ` +
+          `${matching.length} message(s) stay in the queue until their visibility timeout ends`,
+      );
+      return;
+    }
+    const failed = reportBatchItemFailures ? failedItemIdentifiers(result.payload, matching.map((record) => record.messageId)) : [];
+    if (failed === 'all') {
+      this.options.log.warn(`${this.options.name}: invalid batchItemFailures; the whole batch of ${matching.length} stays in the queue`);
+      return;
+    }
+    if (failed.length > 0) {
+      this.options.log.warn(`${this.options.name}: ${failed.length} of ${matching.length} message(s) reported failed; they stay in the queue`);
+    }
+    await this.delete(matching.filter((record) => !failed.includes(record.messageId)));
+  }
+
+  private async delete(records: SQSRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += 10) {
+      const chunk = records.slice(start, start + 10);
+      const answer = await this.options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: chunk.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+      for (const failure of answer.Failed ?? []) {
+        this.options.log.warn(`${this.options.name}: could not delete a message: ${failure.Code} ${failure.Message ?? ''}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * `npm start`: the whole service on this machine (DESIGN §6). Settings from the environment:
+ * PORT (API, default 3000), EMULATOR_PORT (default 4566), AWS_ENDPOINT_URL (use that emulator,
+ * start none), OUTPUTS_FILE (default .local/outputs.json), LOCAL_CDK_OUT (default .local/cdk.out),
+ * LOCAL_DEBUG=1 (more log lines).
+ *
+ * stdout gets exactly one line, once everything is up:
+ *   dualwrite local runtime ready: API http://127.0.0.1:3000/ , emulator http://127.0.0.1:4566 , outputs .local/outputs.json
+ * Everything else goes to stderr. Ctrl-C or SIGTERM stops it all and exits 0; a startup failure
+ * prints one paragraph and exits 1.
+ */
+import path from 'node:path';
+import { errorMessage } from './log';
+import { LocalRuntimeStartError, startLocalRuntime, type LocalRuntime } from './runtime';
+
+// The Lambda runtime is Node 22; the SDK's warning about this process's Node version is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Lambda runs in UTC; the function workers share this process's time zone.
+process.env.TZ ??= 'UTC';
+
+async function main(): Promise<void> {
+  let runtime: LocalRuntime | undefined;
+  let stopRequested = false;
+  let firstSignalAt: number | undefined;
+
+  const shutdown = (signal: string) => {
+    if (firstSignalAt !== undefined) {
+      // A Ctrl-C reaches us twice (the terminal signals the whole process group, and tsx relays it):
+      // only a second press, later, means "stop waiting".
+      if (Date.now() - firstSignalAt < 1_000) return;
+      process.stderr.write(`[local] ${signal} again: exiting without waiting for the clean stop\n`);
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    stopRequested = true;
+    if (runtime === undefined) return; // still starting: main() stops it as soon as start returns
+    process.stderr.write(`[local] ${signal}: stopping…\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`[local] error while stopping: ${errorMessage(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  try {
+    runtime = await startLocalRuntime();
+  } catch (error) {
+    const message = error instanceof LocalRuntimeStartError ? error.message : `The local runtime could not start: ${errorMessage(error)}`;
+    process.stderr.write(`\n[local] ${message}\n`);
+    if (process.env.LOCAL_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exit(stopRequested ? 0 : 1);
+  }
+  if (stopRequested) {
+    await runtime.stop();
+    process.exit(0);
+  }
+
+  const outputs = path.relative(process.cwd(), runtime.outputsFile);
+  process.stdout.write(
+    `dualwrite local runtime ready: API ${runtime.apiUrl} , emulator ${runtime.endpoint} , outputs ${outputs.startsWith('..') ? runtime.outputsFile : outputs}\n`,
+  );
+}
+
+void main();

@@ -1,0 +1,136 @@
+/**
+ * Global setup of the `e2e` project: the stack's outputs, from a real deployment or a local runtime.
+ *
+ * - `E2E_OUTPUTS_FILE=cdk-outputs.json` (written by `cdk deploy --outputs-file`): read it, start
+ *   nothing. The file holds one stack; `E2E_STACK_NAME` picks one if it holds several.
+ * - otherwise: start the local runtime (`npx tsx local/start.ts`) as a child process on free ports,
+ *   wait for its ready line, and read the outputs file it writes; stop it on teardown.
+ *
+ * Tests read the outputs with `inject('outputs')` (see support/api.ts, support/steps.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+import { freePort } from '../../local/emulator';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The stack's outputs: `ApiUrl`, `TableName`, …; locally also `AwsEndpointUrl` and `Region`. */
+    outputs: Record<string, string>;
+  }
+}
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+const READY_DEADLINE_MS = 240_000;
+const STOP_DEADLINE_MS = 20_000;
+const READY_LINE = /^dualwrite local runtime ready: /;
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const outputsFile = process.env.E2E_OUTPUTS_FILE;
+  if (outputsFile !== undefined && outputsFile !== '') {
+    project.provide('outputs', await stackOutputs(path.resolve(outputsFile)));
+    return undefined;
+  }
+
+  const workDirectory = mkdtempSync(path.join(tmpdir(), 'dualwrite-e2e-'));
+  const localOutputsFile = path.join(workDirectory, 'outputs.json');
+  const logFile = path.join(workDirectory, 'local-runtime.log');
+  const cloudAssembly = path.join(PROJECT_ROOT, '.local', `e2e-${path.basename(workDirectory)}`, 'cdk.out');
+  const port = await freePort();
+  let emulatorPort = await freePort();
+  while (emulatorPort === port) emulatorPort = await freePort();
+  // Own process group: teardown signals npx, tsx and the runtime together (as a Ctrl-C would).
+  const child = spawn('npx', ['tsx', 'local/start.ts'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      EMULATOR_PORT: String(emulatorPort),
+      OUTPUTS_FILE: localOutputsFile,
+      // Its own cloud assembly, so a concurrent `npm start` never synthesizes into the same directory;
+      // inside the project, so the bundles' `@aws-sdk/*` imports resolve from its node_modules.
+      LOCAL_CDK_OUT: cloudAssembly,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    await stopLocalRuntime(child, exited);
+    await rm(path.dirname(cloudAssembly), { recursive: true, force: true });
+  };
+
+  try {
+    await waitForReadyLine(child, logFile);
+    project.provide('outputs', await stackOutputs(localOutputsFile));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
+}
+
+async function stackOutputs(file: string): Promise<Record<string, string>> {
+  const stacks = JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, string>>;
+  const names = Object.keys(stacks);
+  const wanted = process.env.E2E_STACK_NAME;
+  const name = wanted ?? (names.length === 1 ? names[0] : undefined);
+  if (name === undefined || stacks[name] === undefined) {
+    throw new Error(`${file} has the stacks ${names.join(', ') || '(none)'}; set E2E_STACK_NAME to the one to test`);
+  }
+  return stacks[name];
+}
+
+/** Resolves on the ready line; rejects, with the runtime's output, if it exits or the deadline passes. */
+function waitForReadyLine(child: ChildProcess, logFile: string): Promise<void> {
+  const log = createWriteStream(logFile);
+  let tail: string[] = [];
+  const remember = (line: string) => {
+    tail.push(line);
+    if (tail.length > 150) tail = tail.slice(-150);
+  };
+  return new Promise<void>((resolve, reject) => {
+    const fail = (reason: string) => {
+      clearTimeout(timer);
+      reject(new Error(`the local runtime ${reason}. Its output (full log: ${logFile}):\n${tail.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`printed no ready line within ${READY_DEADLINE_MS / 1000} s`), READY_DEADLINE_MS);
+    for (const [stream, name] of [[child.stdout!, 'out'], [child.stderr!, 'err']] as const) {
+      let partial = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        log.write(chunk);
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          remember(line);
+          if (name === 'out' && READY_LINE.test(line)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      });
+    }
+    child.once('exit', (code, signal) => fail(`exited (code ${code}, signal ${signal}) before it was ready`));
+    child.once('error', (error) => fail(`could not be started: ${error.message}`));
+  });
+}
+
+async function stopLocalRuntime(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  signalGroup('SIGTERM');
+  const killer = setTimeout(() => signalGroup('SIGKILL'), STOP_DEADLINE_MS);
+  await exited;
+  clearTimeout(killer);
+}

@@ -1,0 +1,98 @@
+/**
+ * Given / when / then steps for the end-to-end tests: the same test code runs against the local
+ * runtime and a deployed stack (the outputs come from test/e2e/global-setup.ts). Asynchronous
+ * effects (the timeline, built at the far end of stream → relay → bus → queue → consumer) are
+ * awaited with `eventually`: polling the observable result with a deadline, never a fixed sleep.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { inject } from 'vitest';
+
+import { apiClient, type ApiClient, type ApiResponse } from './api';
+
+let client: ApiClient | undefined;
+const api = (): ApiClient => (client ??= apiClient(inject('outputs')));
+
+/**
+ * Calls `check` until it neither throws nor returns `false`, and returns its result; after
+ * `timeoutMs`, rethrows the last error (so an assertion shows its diff).
+ */
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<Exclude<T, false>> {
+  const { timeoutMs = 15_000, intervalMs = 200 } = options;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let failure: { error: unknown } | undefined;
+    try {
+      const result = await check();
+      if (result !== false) return result as Exclude<T, false>;
+    } catch (error) {
+      failure = { error };
+    }
+    if (Date.now() >= deadline) {
+      throw failure?.error ?? new Error(`eventually: still false after ${timeoutMs} ms`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export interface OrderRequest {
+  customerId: string;
+  items: Array<{ sku: string; quantity: number; unitPriceCents: number }>;
+}
+
+export interface PlacedOrder {
+  orderId: string;
+  status: string;
+  version: number;
+  totalCents: number;
+}
+
+export interface Timeline {
+  orderId: string;
+  events: Array<{ version: number; type: string; eventId: string }>;
+}
+
+export const given = {
+  /** An order of two items of 500 cents (total 1000) for a customer of its own. */
+  anOrderRequest(overrides: Partial<OrderRequest> = {}): OrderRequest {
+    return {
+      customerId: `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      items: [{ sku: 'A', quantity: 2, unitPriceCents: 500 }],
+      ...overrides,
+    };
+  },
+};
+
+export const when = {
+  aClientPlacesAnOrder(order: OrderRequest): Promise<ApiResponse<PlacedOrder>> {
+    return api().request<PlacedOrder>('POST', '/orders', order);
+  },
+  aClientCancelsTheOrder(orderId: string, body: Record<string, unknown> = {}): Promise<ApiResponse> {
+    return api().request('POST', `/orders/${encodeURIComponent(orderId)}/cancel`, body);
+  },
+  aClientReadsTheTimeline(orderId: string): Promise<ApiResponse<Timeline>> {
+    return api().request<Timeline>('GET', `/orders/${encodeURIComponent(orderId)}/timeline`);
+  },
+};
+
+export const then = {
+  /** Waits until the order's timeline lists exactly these events (version and type), in order. */
+  async theTimelineEventuallyShows(
+    orderId: string,
+    expected: Array<{ version: number; type: string }>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<Timeline> {
+    return eventually(async () => {
+      const response = await when.aClientReadsTheTimeline(orderId);
+      if (response.status !== 200) throw new Error(`GET timeline answered ${response.status}: ${JSON.stringify(response.body)}`);
+      const events = response.body.events.map(({ version, type }) => ({ version, type }));
+      if (JSON.stringify(events) !== JSON.stringify(expected)) {
+        throw new Error(`timeline of ${orderId} is ${JSON.stringify(events)}, waiting for ${JSON.stringify(expected)}`);
+      }
+      return response.body;
+    }, options);
+  },
+};
