@@ -73,7 +73,7 @@ export class SqsEventSource {
 
   private async poll(): Promise<void> {
     const errors = new ThrottledErrorLog((message) => this.options.log.error(message));
-    const pollInterval = this.options.pollIntervalMs ?? 200;
+    const pollInterval = this.options.pollIntervalMs ?? 100;
     while (!this.stopped) {
       try {
         const messages = await this.receiveBatch();
@@ -111,7 +111,7 @@ export class SqsEventSource {
       windowStarted ??= Date.now();
       const remaining = windowStarted + windowMs - Date.now();
       if (remaining <= 0) break;
-      if (received.length === 0) await this.sleeper.sleep(Math.min(remaining, this.options.pollIntervalMs ?? 200));
+      if (received.length === 0) await this.sleeper.sleep(Math.min(remaining, this.options.pollIntervalMs ?? 100));
     }
     return messages;
   }

@@ -181,7 +181,7 @@ export class DynamoDbStreamEventSource {
 
   private async pollShard(shardId: string): Promise<void> {
     const errors = new ThrottledErrorLog((message) => this.options.log.error(message));
-    const pollInterval = this.options.pollIntervalMs ?? 250;
+    const pollInterval = this.options.pollIntervalMs ?? 100;
     try {
       if (this.settings.startingPosition === 'LATEST') await this.skipToLatest(shardId);
       while (!this.stopped) {
@@ -256,7 +256,7 @@ export class DynamoDbStreamEventSource {
       windowStarted ??= Date.now();
       const remaining = windowStarted + windowMs - Date.now();
       if (remaining <= 0) return { records, lastScanned, shardClosed: false };
-      await this.sleeper.sleep(Math.min(remaining, this.options.pollIntervalMs ?? 250));
+      await this.sleeper.sleep(Math.min(remaining, this.options.pollIntervalMs ?? 100));
     }
   }
 

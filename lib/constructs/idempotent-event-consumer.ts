@@ -76,9 +76,11 @@ export interface IdempotentEventConsumerProps extends DeadLetterQueueChoice {
    */
   readonly batchSize?: number;
   /**
-   * How long the event source gathers messages before invoking.
+   * How long the event source gathers messages before invoking. Zero (Lambda's own default for SQS)
+   * hands each event on as soon as it is received: consumers here are latency-bound, not
+   * cost-bound; raise it to fill batches when volume makes invocations the cost that matters.
    *
-   * @default Duration.seconds(1)
+   * @default Duration.seconds(0)
    */
   readonly maxBatchingWindow?: Duration;
 }
@@ -103,7 +105,7 @@ export class IdempotentEventConsumer extends Construct {
     this.idempotencyTable = props.existingIdempotencyTableObj ?? this.createIdempotencyTable(props.idempotencyTableProps);
     this.deadLetterQueue = resolveDeadLetterQueue(this, 'DeadLetterQueue', 'IdempotentEventConsumer', props);
 
-    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
+    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(0);
     const functionTimeout = props.functionProps?.timeout ?? DEFAULT_FUNCTION_TIMEOUT;
     this.queue = new sqs.Queue(this, 'Queue', {
       ...QUEUE_SECURITY_DEFAULTS,

@@ -233,6 +233,21 @@ def _exit_when_parent_dies(watch_stdin: bool) -> None:
     threading.Thread(target=poll_parent, name="parent-watch", daemon=True).start()
 
 
+def install_jsonpath_cache() -> None:
+    """Cache moto's JSONPath parsing of EventBridge target input paths.
+
+    moto's EventBridge builds a fresh JSONPath parser (a PLY grammar) for every input path of every
+    event it delivers to every target, about 0.13 s each here; the archive counts as a target, so
+    one event blocked this single-threaded emulator for about 0.3 s. The expressions are a handful
+    of constants and their parse trees are immutable, so memoizing the parse is safe.
+    """
+    import functools
+
+    import jsonpath_ng.ext
+
+    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -248,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if not args.no_undo_log:
         install_undo_log()
+    install_jsonpath_cache()
 
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(args.host, args.port, app, threaded=False)  # exits 1 if the port is taken

@@ -101,8 +101,8 @@ describe('IdempotentEventConsumer event source mapping', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10 });
   });
 
-  test('batching window is 1 s', () => {
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 1 });
+  test('batching window is 0 s: an event is handed on as soon as it is received', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumBatchingWindowInSeconds: 0 });
   });
 });
 
