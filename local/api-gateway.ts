@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayEventIdentity, APIGatewayProxyEvent } from 'aws-lambda';
 import { matchRoute, type ApiRouteTable, type RouteMatch } from './api-routes';
 import type { FunctionInvoker } from './function-invoker';
 import { errorMessage, type RuntimeLog } from './log';
@@ -238,23 +238,7 @@ export function toApiGatewayProxyEvent(input: ProxyEventInput): APIGatewayProxyE
       domainPrefix: host.split('.')[0] ?? host,
       extendedRequestId: requestId,
       httpMethod,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp,
-        user: null,
-        userAgent,
-        userArn: null,
-      },
+      identity: anonymousIdentity(sourceIp, userAgent),
       path: `/${routes.stageName}${path}`,
       protocol: `HTTP/${request.httpVersion ?? '1.1'}`,
       requestId,
@@ -266,6 +250,31 @@ export function toApiGatewayProxyEvent(input: ProxyEventInput): APIGatewayProxyE
     },
     body: input.body.length > 0 ? input.body.toString('utf8') : null,
     isBase64Encoded: false,
+  };
+}
+
+/**
+ * `requestContext.identity` of a request that carries no credentials: API Gateway knows only the
+ * caller's address and user agent. (The deployed methods use AWS_IAM, which would fill in the
+ * caller's account, user and ARN; the local API does not check signatures, so it has none.)
+ */
+export function anonymousIdentity(sourceIp: string, userAgent: string | null): APIGatewayEventIdentity {
+  return {
+    accessKey: null,
+    accountId: null,
+    apiKey: null,
+    apiKeyId: null,
+    caller: null,
+    clientCert: null,
+    cognitoAuthenticationProvider: null,
+    cognitoAuthenticationType: null,
+    cognitoIdentityId: null,
+    cognitoIdentityPoolId: null,
+    principalOrgId: null,
+    sourceIp,
+    user: null,
+    userAgent,
+    userArn: null,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { anonymousIdentity } from '../../../../local/api-gateway';
 
 export interface ApiCall {
   method: string;
@@ -36,23 +37,7 @@ export function apiEvent(call: ApiCall): APIGatewayProxyEvent {
       authorizer: null,
       protocol: 'HTTP/1.1',
       httpMethod: call.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: 'test',
-        userArn: null,
-      },
+      identity: anonymousIdentity('127.0.0.1', 'test'),
       path: `/prod${path}`,
       stage: 'prod',
       requestId: call.requestId ?? 'request-1',
