@@ -12,6 +12,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { getStringFromEnv } from '../config';
 import { newEnvelope, type EventEnvelope, type NewEventInput } from '../envelope';
 import { EventBridgePublisher } from '../relay/eventbridge-publisher';
+import { relayTuningFromEnv } from '../relay/relay-config';
 import { documentClient as defaultDocumentClient, eventBridgeClient, logger as defaultLogger, metrics as defaultMetrics } from '../relay/lambda-runtime';
 import { failureAttributes, MAX_FAILURE_MESSAGE_LENGTH } from '../relay/outbox-failure-marker';
 import type { EventPublisher, RelayFailure, RelayItem, RelayLogger, TerminalFailureSink } from '../relay/relay-algorithm';
@@ -250,6 +251,7 @@ export interface ChangeDataCaptureOptions {
   metrics?: StreamRelayDeps<ChangeFailureRef>['metrics'];
   /** @default the module-scope Powertools Logger */
   logger?: StreamRelayDeps<ChangeFailureRef>['logger'];
+  /** @default the tuning of `relayTuningFromEnv()` (RELAY_BACKOFF_BASE_MS, RELAY_BACKOFF_CAP_MS, RELAY_SAFETY_MARGIN_MS) */
   relay?: StreamRelayDeps<ChangeFailureRef>['relay'];
 }
 
@@ -273,7 +275,8 @@ export function makeChangeDataCaptureHandler(options: ChangeDataCaptureOptions):
         failureSink: options.failureSink ?? new ChangeFailureRecorder({ documentClient: defaultDocumentClient, tableName }),
         metrics: options.metrics ?? defaultMetrics,
         logger: options.logger ?? defaultLogger,
-        relay: options.relay,
+        // The relay's tuning variables apply to CDC too: it publishes through the same algorithm.
+        relay: { ...relayTuningFromEnv(), ...options.relay },
       };
     },
   );

@@ -65,6 +65,20 @@ export class InvalidEventMessageError extends Error {
   }
 }
 
+/** Log keys set for the time one record is handled, removed afterwards. */
+const PER_RECORD_KEYS = ['correlationId', 'eventId'];
+
+/** Best effort, for the log line of a message that is not a valid event: `detail.correlationId` if the body has one. */
+function correlationIdOfBody(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { detail?: { correlationId?: unknown } } | null;
+    const value = parsed?.detail?.correlationId;
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads the EventBridge event out of an SQS record, or says precisely why it cannot. */
 export function parseEventBridgeMessage(record: Pick<SQSRecord, 'messageId' | 'body'>): EnvelopeEvent {
   let body: unknown;
@@ -121,12 +135,18 @@ export function makeIdempotentEventConsumer<T>(
   });
   const processor = new BatchProcessor(EventType.SQS);
 
+  const processInParallel = options.processInParallel ?? false;
+
   const processRecord = async (record: SQSRecord, context: Context): Promise<T> => {
     let event: EnvelopeEvent;
     try {
       event = parseEventBridgeMessage(record);
     } catch (error: unknown) {
-      logger.error('rejected an SQS message that carries no event envelope', { messageId: record.messageId, error });
+      logger.error('rejected an SQS message that carries no event envelope', {
+        messageId: record.messageId,
+        correlationId: correlationIdOfBody(record.body),
+        error,
+      });
       throw error;
     }
     const envelope = event.detail;
@@ -138,6 +158,11 @@ export function makeIdempotentEventConsumer<T>(
       aggregateVersion: envelope.aggregateVersion,
       correlationId: envelope.correlationId,
     };
+    // Every line logged while this record is handled, the record handler's own included when it
+    // shares this logger, carries the record's correlation id. Records processed in parallel would
+    // overwrite each other's keys on the shared logger, so then only this consumer's own lines
+    // (which name it explicitly) carry it.
+    if (!processInParallel) logger.appendKeys({ correlationId: envelope.correlationId, eventId: envelope.id });
     try {
       const result = await handleOnce(event, context);
       logger.debug('event processed (or already processed before)', eventKeys);
@@ -149,6 +174,8 @@ export function makeIdempotentEventConsumer<T>(
         logger.error('event processing failed; it will be redelivered', { ...eventKeys, error });
       }
       throw error;
+    } finally {
+      if (!processInParallel) logger.removeKeys(PER_RECORD_KEYS);
     }
   };
 
@@ -165,7 +192,7 @@ export function makeIdempotentEventConsumer<T>(
       // thrown: SQS redelivers exactly the same records either way, and the caller sees which.
       const response = await processPartialResponse(event, processRecord, processor, {
         context,
-        processInParallel: options.processInParallel ?? false,
+        processInParallel,
         throwOnFullBatchFailure: false,
       });
       if (response.batchItemFailures.length > 0) {

@@ -6,6 +6,7 @@ import { getStringFromEnv } from '../config';
 import { EventBridgePublisher } from './eventbridge-publisher';
 import { documentClient, eventBridgeClient, logger, metrics } from './lambda-runtime';
 import { OutboxFailureMarker } from './outbox-failure-marker';
+import { relayTuningFromEnv } from './relay-config';
 import { makeStreamRelayHandler, type StreamRelayDeps, type StreamRelayHandler } from './stream-relay-handler';
 import { outboxRelayItems, type OutboxItemRef } from './stream-records';
 
@@ -16,16 +17,22 @@ export function makeOutboxRelayHandler(deps: OutboxRelayDeps | (() => OutboxRela
   return makeStreamRelayHandler<OutboxItemRef>((records, resolved) => outboxRelayItems(records, resolved.logger), deps);
 }
 
-/** Reads `EVENT_BUS_NAME` and `OUTBOX_TABLE_NAME`; throws MissingConfigurationError naming one that is unset. */
+/**
+ * Reads `EVENT_BUS_NAME` and `OUTBOX_TABLE_NAME` (required) and the optional tuning
+ * `RELAY_BACKOFF_BASE_MS`, `RELAY_BACKOFF_CAP_MS`, `RELAY_SAFETY_MARGIN_MS`; throws
+ * MissingConfigurationError naming a variable that is unset or invalid.
+ */
 export function outboxRelayDepsFromEnv(): OutboxRelayDeps {
   const eventBusName = getStringFromEnv('EVENT_BUS_NAME');
   const tableName = getStringFromEnv('OUTBOX_TABLE_NAME');
+  const relay = relayTuningFromEnv();
   return {
     eventBusName,
     publisher: new EventBridgePublisher(eventBridgeClient),
     failureSink: new OutboxFailureMarker({ documentClient, tableName }),
     metrics,
     logger,
+    relay,
   };
 }
 

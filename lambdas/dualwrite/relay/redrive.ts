@@ -58,7 +58,14 @@ export interface RepublishReport {
   skipped: Array<{ key: ItemKey; reason: string }>;
 }
 
-type TableItem = Record<string, unknown>;
+/** An item as read from the table (unmarshalled). */
+export type TableItem = Record<string, unknown>;
+
+/** What the finders need: the table, no publisher. */
+export interface TableReadOptions {
+  documentClient: Pick<DynamoDBDocumentClient, 'send'>;
+  tableName: string;
+}
 
 const DEFAULT_TIME_BUDGET_MS = 5 * 60_000;
 
@@ -67,7 +74,11 @@ function compareKeys(a: ItemKey, b: ItemKey): number {
   return a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0;
 }
 
-async function republish(tableItems: TableItem[], options: RepublishOptions): Promise<RepublishReport> {
+/**
+ * Republishes items already read from the table (outbox items or CDC failure items): through the
+ * relay algorithm, in (pk, sk) order; clears the FAILED mark of each one published.
+ */
+export async function republishTableItems(tableItems: readonly TableItem[], options: RepublishOptions): Promise<RepublishReport> {
   const now = options.now ?? (() => new Date());
   const report: RepublishReport = { found: tableItems.length, republished: 0, failed: 0, unsettled: 0, skipped: [] };
   const relayItems: Array<RelayItem<OutboxItemRef>> = [];
@@ -115,8 +126,10 @@ async function republish(tableItems: TableItem[], options: RepublishOptions): Pr
   return report;
 }
 
-/** Republishes the items of the `FailedOutbox` index and, for each one published, clears its FAILED mark. */
-export async function redriveFailedOutboxItems(options: RedriveFailedOptions): Promise<RepublishReport> {
+/** The items of the sparse `FailedOutbox` index, oldest failure first, at most `limit`. */
+export async function findFailedOutboxItems(
+  options: TableReadOptions & Pick<RedriveFailedOptions, 'limit' | 'indexName'>,
+): Promise<TableItem[]> {
   const items: TableItem[] = [];
   let exclusiveStartKey: Record<string, unknown> | undefined;
   do {
@@ -134,15 +147,21 @@ export async function redriveFailedOutboxItems(options: RedriveFailedOptions): P
     items.push(...((page.Items ?? []) as TableItem[]));
     exclusiveStartKey = page.LastEvaluatedKey;
   } while (exclusiveStartKey !== undefined && (options.limit === undefined || items.length < options.limit));
-  return republish(items, options);
+  return items;
+}
+
+/** Republishes the items of the `FailedOutbox` index and, for each one published, clears its FAILED mark. */
+export async function redriveFailedOutboxItems(options: RedriveFailedOptions): Promise<RepublishReport> {
+  return republishTableItems(await findFailedOutboxItems(options), options);
 }
 
 /**
- * Republishes every outbox item whose envelope occurred within [from, to]. It scans the table (an
- * operator's tool, not a hot path); widen the window by the relay's maximum record age when the
- * bounds come from a DLQ message's arrival times.
+ * Every outbox item whose envelope occurred within [from, to]. It scans the table (an operator's
+ * tool, not a hot path). When the bounds come from a stream DLQ message's arrival times (stream
+ * record creation times, to the second), widen them by a margin for clock skew between the writer
+ * and DynamoDB: `occurredAt` is stamped by the writer just before its transaction.
  */
-export async function republishOutboxItems(options: RepublishWindowOptions): Promise<RepublishReport> {
+export async function findOutboxItemsInWindow(options: TableReadOptions & Pick<RepublishWindowOptions, 'from' | 'to'>): Promise<TableItem[]> {
   if (!(options.from.getTime() <= options.to.getTime())) {
     throw new RangeError(`from (${options.from.toISOString()}) must not be after to (${options.to.toISOString()})`);
   }
@@ -165,5 +184,10 @@ export async function republishOutboxItems(options: RepublishWindowOptions): Pro
     items.push(...((page.Items ?? []) as TableItem[]));
     exclusiveStartKey = page.LastEvaluatedKey;
   } while (exclusiveStartKey !== undefined);
-  return republish(items, options);
+  return items;
+}
+
+/** Republishes every outbox item whose envelope occurred within [from, to] (see findOutboxItemsInWindow). */
+export async function republishOutboxItems(options: RepublishWindowOptions): Promise<RepublishReport> {
+  return republishTableItems(await findOutboxItemsInWindow(options), options);
 }

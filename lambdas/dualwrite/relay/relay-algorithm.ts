@@ -68,8 +68,13 @@ export interface RelayMetrics {
   addMetric(name: RelayMetricName, unit: 'Count' | 'Milliseconds', value: number): unknown;
 }
 
-/** Port: structurally a subset of Powertools `Logger`. */
+/**
+ * Port: structurally a subset of Powertools `Logger`. Every line about one event carries its
+ * `eventId` and `correlationId`; lines about a call name the events' correlation ids.
+ */
 export interface RelayLogger {
+  /** Optional: the one line per published event. */
+  debug?(message: string, attributes: Record<string, unknown>): void;
   info(message: string, attributes: Record<string, unknown>): void;
   warn(message: string, attributes: Record<string, unknown>): void;
   error(message: string, attributes: Record<string, unknown>): void;
@@ -202,6 +207,10 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
+function correlationIdsOf<TRef>(prepared: ReadonlyArray<Prepared<TRef>>): string[] {
+  return [...new Set(prepared.flatMap((p) => (p.item.envelope?.correlationId === undefined ? [] : [p.item.envelope.correlationId])))];
+}
+
 /** Publishes the items in order and says where Lambda must resume, if anywhere. */
 export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, ports: RelayPorts<TRef>): Promise<RelayOutcome<TRef>> {
   const sleep = ports.sleep ?? defaultSleep;
@@ -225,6 +234,11 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
 
   const markPublished = (p: Prepared<TRef>) => {
     settled[p.index] = true;
+    logger?.debug?.('event published', {
+      itemIdentifier: p.item.itemIdentifier,
+      eventId: p.item.envelope?.id,
+      correlationId: p.item.envelope?.correlationId,
+    });
     outcome.published.push(p.item);
     metrics?.addMetric('EventsPublished', 'Count', 1);
     if (p.item.envelope) {
@@ -237,6 +251,7 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
     logger?.warn('event cannot be published; recording it as failed', {
       itemIdentifier: p.item.itemIdentifier,
       eventId: p.item.envelope?.id,
+      correlationId: p.item.envelope?.correlationId,
       failureCode: failure.code,
       failureMessage: failure.message,
     });
@@ -273,14 +288,26 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
       } catch (error: unknown) {
         if (error instanceof Stop) throw error;
         if (!isRetryablePublishError(error)) throw new Stop('publish-error', error);
-        logger?.warn('PutEvents failed as a whole; retrying', { error: describeError(error), entries: pending.length, attempt });
+        logger?.warn('PutEvents failed as a whole; retrying', {
+          error: describeError(error),
+          entries: pending.length,
+          attempt,
+          eventIds: pending.map((p) => p.item.envelope?.id),
+          correlationIds: correlationIdsOf(pending),
+        });
         retry = pending;
       }
       if (retry.length === 0) return;
       const delayMs = fullJitterDelayMs(attempt, random, backoff);
       if (ports.remainingTimeMs() - delayMs <= safetyMarginMs) throw new Stop('out-of-time');
       metrics?.addMetric('EventsRetried', 'Count', retry.length);
-      logger?.info('retrying entries that PutEvents could not take yet', { entries: retry.length, attempt, delayMs });
+      logger?.info('retrying entries that PutEvents could not take yet', {
+        entries: retry.length,
+        attempt,
+        delayMs,
+        eventIds: retry.map((p) => p.item.envelope?.id),
+        correlationIds: correlationIdsOf(retry),
+      });
       await sleep(delayMs);
       pending = retry;
     }
@@ -306,10 +333,13 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
     const firstUnsettled = settled.indexOf(false);
     if (firstUnsettled === -1) return outcome;
     const itemIdentifier = items[firstUnsettled].itemIdentifier;
+    const firstEnvelope = items[firstUnsettled].envelope;
     outcome.batchItemFailures = [{ itemIdentifier }];
     outcome.stopped = { itemIdentifier, reason: error.reason, error: error.error };
     logger?.error('relay stopped; Lambda will retry from the first unsettled record', {
       itemIdentifier,
+      eventId: firstEnvelope?.id,
+      correlationId: firstEnvelope?.correlationId,
       reason: error.reason,
       error: error.error === undefined ? undefined : describeError(error.error),
       settled: settled.filter(Boolean).length,
