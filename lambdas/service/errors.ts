@@ -67,3 +67,21 @@ export class UnsupportedMediaTypeError extends ServiceError {
     this.name = 'UnsupportedMediaTypeError';
   }
 }
+
+/** An `Idempotency-Key` already used on this route and path with a different request body. */
+export class IdempotencyKeyReusedError extends ServiceError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}
+
+/** A request with the same `Idempotency-Key` is still being processed; retry once it has answered. */
+export class IdempotencyInProgressError extends ServiceError {
+  readonly code = 'IDEMPOTENCY_IN_PROGRESS';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IdempotencyInProgressError';
+  }
+}

@@ -1,3 +1,4 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -19,6 +20,7 @@ import { parseRequestPaymentRequest } from '../payments/payment-requests';
 import { getPayment, requestPayment } from '../payments/payment-use-cases';
 import type { TimelineRepository } from '../timeline/timeline-repository';
 import { getTimeline } from '../timeline/timeline-use-cases';
+import { idempotencyKeyOf, makeCommandRunner, type CommandRunner } from './idempotent-commands';
 
 /** The ports the API needs; `handler.ts` passes the DynamoDB adapters, unit tests pass fakes. */
 export interface ApiDependencies {
@@ -26,6 +28,13 @@ export interface ApiDependencies {
   payments: PaymentRepository;
   customers: CustomerRepository;
   timelines: TimelineRepository;
+  /**
+   * Where the answers of `Idempotency-Key` commands are kept: the Powertools DynamoDB persistence
+   * layer in Lambda, an in-memory one in unit tests. Used by nothing else (see `makeCommandRunner`).
+   */
+  idempotencyStore: BasePersistenceLayer;
+  /** @default API_IDEMPOTENCY_EXPIRY_SECONDS (24 h) */
+  idempotencyExpiresAfterSeconds?: number;
   /** @default () => new Date() */
   clock?: () => Date;
   /** @default ULID */
@@ -36,11 +45,20 @@ export interface ApiDependencies {
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
+/** What a route answers; the handler turns it into the proxy result (headers, JSON) in one place. */
+interface RouteAnswer {
+  statusCode: number;
+  /** Sent as JSON; undefined sends an empty body. */
+  body?: unknown;
+  /** A stored answer given again for a retried `Idempotency-Key`. */
+  replayed?: boolean;
+}
+
 interface Route {
   method: string;
   /** The API Gateway resource template, e.g. `/orders/{orderId}`. */
   resource: string;
-  handle: (request: ApiRequest) => Promise<APIGatewayProxyResult>;
+  handle: (request: ApiRequest) => Promise<RouteAnswer>;
 }
 
 interface RouteMatch {
@@ -48,7 +66,13 @@ interface RouteMatch {
   pathParameters: Record<string, string>;
 }
 
-function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & ApiDependencies): Route[] {
+/** `POST /orders/01K…/cancel`: the route with its (validated) ids, the scope of an idempotency key. */
+function targetOf(request: ApiRequest): string {
+  const path = request.resource.replace(/\{(\w+)\}/g, (_, name: string) => request.pathParameters[name] ?? '');
+  return `${request.method.toUpperCase()} ${path}`;
+}
+
+function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & ApiDependencies, commands: CommandRunner): Route[] {
   const { orders, payments, customers, timelines, clock, newId } = deps;
   const orderDeps = { orders, clock, newId };
   const orderExists = (orderId: string) => async () => (await orders.findById(orderId)) !== undefined;
@@ -57,8 +81,12 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       method: 'POST',
       resource: '/orders',
       handle: async (request) => {
+        const key = idempotencyKeyOf(request.header);
         const command = parsePlaceOrderRequest(readJsonBody(request, { required: true }));
-        return jsonResponse(201, await placeOrder(orderDeps, command, request), request.correlationId);
+        return commands.run({ key, target: targetOf(request), command }, async () => ({
+          statusCode: 201,
+          body: await placeOrder(orderDeps, command, request),
+        }));
       },
     },
     {
@@ -66,7 +94,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       resource: '/orders/{orderId}',
       handle: async (request) => {
         const orderId = requirePathId(request.pathParameters, 'orderId');
-        return jsonResponse(200, await getOrder(orderDeps, orderId), request.correlationId);
+        return { statusCode: 200, body: await getOrder(orderDeps, orderId) };
       },
     },
     {
@@ -74,8 +102,12 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       resource: '/orders/{orderId}/cancel',
       handle: async (request) => {
         const orderId = requirePathId(request.pathParameters, 'orderId');
+        const key = idempotencyKeyOf(request.header);
         const command = parseCancelOrderRequest(readJsonBody(request, { required: false }));
-        return jsonResponse(200, await cancelOrder(orderDeps, orderId, command, request), request.correlationId);
+        return commands.run({ key, target: targetOf(request), command }, async () => ({
+          statusCode: 200,
+          body: await cancelOrder(orderDeps, orderId, command, request),
+        }));
       },
     },
     {
@@ -84,7 +116,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       handle: async (request) => {
         const orderId = requirePathId(request.pathParameters, 'orderId');
         const events = await getTimeline({ timelines }, 'Order', orderId, orderExists(orderId));
-        return jsonResponse(200, { orderId, events }, request.correlationId);
+        return { statusCode: 200, body: { orderId, events } };
       },
     },
     {
@@ -92,9 +124,12 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       resource: '/orders/{orderId}/payments',
       handle: async (request) => {
         const orderId = requirePathId(request.pathParameters, 'orderId');
+        const key = idempotencyKeyOf(request.header);
         const command = parseRequestPaymentRequest(readJsonBody(request, { required: true }));
-        const accepted = await requestPayment({ orders, payments, clock, newId }, orderId, command, request);
-        return jsonResponse(202, accepted, request.correlationId);
+        return commands.run({ key, target: targetOf(request), command }, async () => ({
+          statusCode: 202,
+          body: await requestPayment({ orders, payments, clock, newId }, orderId, command, request),
+        }));
       },
     },
     {
@@ -102,7 +137,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       resource: '/payments/{paymentId}',
       handle: async (request) => {
         const paymentId = requirePathId(request.pathParameters, 'paymentId');
-        return jsonResponse(200, await getPayment({ payments, clock }, paymentId), request.correlationId);
+        return { statusCode: 200, body: await getPayment({ payments, clock }, paymentId) };
       },
     },
     {
@@ -112,7 +147,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
         const paymentId = requirePathId(request.pathParameters, 'paymentId');
         const paymentExists = async () => (await payments.findView(paymentId, clock())) !== undefined;
         const events = await getTimeline({ timelines }, 'Payment', paymentId, paymentExists);
-        return jsonResponse(200, { paymentId, events }, request.correlationId);
+        return { statusCode: 200, body: { paymentId, events } };
       },
     },
     {
@@ -121,7 +156,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       handle: async (request) => {
         const customerId = requirePathId(request.pathParameters, 'customerId');
         const command = parsePutCustomerRequest(readJsonBody(request, { required: true }));
-        return jsonResponse(200, await putCustomer({ customers, clock }, customerId, command, request), request.correlationId);
+        return { statusCode: 200, body: await putCustomer({ customers, clock }, customerId, command, request) };
       },
     },
     {
@@ -130,7 +165,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       handle: async (request) => {
         const customerId = requirePathId(request.pathParameters, 'customerId');
         await deleteCustomer({ customers }, customerId);
-        return emptyResponse(204, request.correlationId);
+        return { statusCode: 204 };
       },
     },
     {
@@ -140,7 +175,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
         const customerId = requirePathId(request.pathParameters, 'customerId');
         const customerExists = async () => (await customers.findById(customerId)) !== undefined;
         const events = await getTimeline({ timelines }, 'Customer', customerId, customerExists);
-        return jsonResponse(200, { customerId, events }, request.correlationId);
+        return { statusCode: 200, body: { customerId, events } };
       },
     },
   ];
@@ -192,39 +227,59 @@ function matchRoute(routes: readonly Route[], event: APIGatewayProxyEvent): Rout
   return undefined;
 }
 
+/** Header set on an answer given again for a retried `Idempotency-Key` (the first answer, unchanged). */
+export const IDEMPOTENT_REPLAY_HEADER = 'idempotent-replayed';
+
+function toProxyResult(answer: RouteAnswer, correlationId: string): APIGatewayProxyResult {
+  const response = answer.body === undefined ? emptyResponse(answer.statusCode, correlationId) : jsonResponse(answer.statusCode, answer.body, correlationId);
+  if (answer.replayed === true) response.headers = { ...response.headers, [IDEMPOTENT_REPLAY_HEADER]: 'true' };
+  return response;
+}
+
 /** The API Gateway (REST, proxy integration) handler of the sample service, over the given ports. */
 export function makeApiHandler(deps: ApiDependencies): ApiHandler {
   const logger = deps.logger ?? defaultLogger;
   const tracer = deps.tracer ?? defaultTracer;
-  const routes = buildRoutes({ ...deps, clock: deps.clock ?? (() => new Date()), newId: deps.newId ?? (() => ulid()) });
+  const commands = makeCommandRunner({
+    persistenceStore: deps.idempotencyStore,
+    ...(deps.idempotencyExpiresAfterSeconds !== undefined ? { expiresAfterSeconds: deps.idempotencyExpiresAfterSeconds } : {}),
+  });
+  const routes = buildRoutes({ ...deps, clock: deps.clock ?? (() => new Date()), newId: deps.newId ?? (() => ulid()) }, commands);
 
   return async (event, context) => {
     const headers = lowerCaseHeaders(event);
     const correlationId = correlationIdOf(headers, event.requestContext?.requestId);
-    if (context !== undefined) logger.addContext(context);
-    logger.appendKeys({ correlationId });
-    try {
-      return await traced(tracer, 'api', async () => {
-        try {
-          const match = matchRoute(routes, event);
-          if (match === undefined) throw new RouteNotFoundError(event.httpMethod, event.path ?? event.resource);
-          return await match.route.handle({
-            method: event.httpMethod,
-            resource: match.route.resource,
-            pathParameters: match.pathParameters,
-            correlationId,
-            header: (name) => headers.get(name.toLowerCase()),
-            rawBody: decodeBody(event),
-          });
-        } catch (error: unknown) {
-          const response = errorResponse(error, correlationId);
-          if (response.statusCode >= 500) logger.error('request failed', { method: event.httpMethod, path: event.path, error });
-          else logger.info('request refused', { method: event.httpMethod, path: event.path, statusCode: response.statusCode, body: response.body });
-          return response;
-        }
-      });
-    } finally {
-      logger.resetKeys();
+    if (context !== undefined) {
+      logger.addContext(context);
+      commands.registerLambdaContext(context);
     }
+    // A child logger per request rather than appendKeys on the shared one: requests that overlap
+    // in one process (the local runtime, tests) cannot overwrite or reset each other's id.
+    const requestLogger = logger.createChild({ persistentKeys: { correlationId } });
+    const request = { method: event.httpMethod, path: event.path ?? event.resource };
+    return traced(tracer, 'api', async () => {
+      let answer: RouteAnswer;
+      try {
+        const match = matchRoute(routes, event);
+        if (match === undefined) throw new RouteNotFoundError(event.httpMethod, request.path);
+        answer = await match.route.handle({
+          method: event.httpMethod,
+          resource: match.route.resource,
+          pathParameters: match.pathParameters,
+          correlationId,
+          header: (name) => headers.get(name.toLowerCase()),
+          rawBody: decodeBody(event),
+        });
+      } catch (error: unknown) {
+        const response = errorResponse(error, correlationId);
+        if (response.statusCode >= 500) requestLogger.error('request failed', { ...request, error });
+        else requestLogger.info('request refused', { ...request, statusCode: response.statusCode, body: response.body });
+        return response;
+      }
+      const response = toProxyResult(answer, correlationId);
+      if (answer.replayed === true) requestLogger.info('answered a retried Idempotency-Key with the stored answer', { ...request, statusCode: answer.statusCode });
+      else if (answer.statusCode >= 400) requestLogger.info('request refused', { ...request, statusCode: response.statusCode, body: response.body });
+      return response;
+    });
   };
 }

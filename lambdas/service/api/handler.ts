@@ -1,18 +1,25 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyHandler } from 'aws-lambda';
 import { getStringFromEnv } from '../../dualwrite/config';
-import { documentClient } from '../clients';
+import { documentClient, dynamoDBClient } from '../clients';
+import { outboxTtlSecondsFromEnv } from '../config';
 import { DynamoDbCustomerRepository } from '../customers/dynamodb-customer-repository';
 import { DynamoDbOrderRepository } from '../orders/dynamodb-order-repository';
 import { DynamoDbPaymentRepository } from '../payments/dynamodb-payment-repository';
 import { DynamoDbTimelineRepository } from '../timeline/dynamodb-timeline-repository';
 import { makeApiHandler } from './app';
 
+// Read at initialisation: a function deployed without its configuration fails at once, naming it.
 const tableName = getStringFromEnv('TABLE_NAME');
+const idempotencyTableName = getStringFromEnv('IDEMPOTENCY_TABLE_NAME');
+const outbox = { outboxTtlSeconds: outboxTtlSecondsFromEnv() };
 
 /** The API Lambda: every route of the sample service (DESIGN §8) over the one table. */
 export const handler: APIGatewayProxyHandler = makeApiHandler({
-  orders: new DynamoDbOrderRepository(documentClient, tableName),
-  payments: new DynamoDbPaymentRepository(documentClient, tableName),
+  orders: new DynamoDbOrderRepository(documentClient, tableName, outbox),
+  payments: new DynamoDbPaymentRepository(documentClient, tableName, outbox),
   customers: new DynamoDbCustomerRepository(documentClient, tableName),
   timelines: new DynamoDbTimelineRepository(documentClient, tableName),
+  // Idempotency-Key answers (`id` partition key, TTL `expiration`), on the module's one client.
+  idempotencyStore: new DynamoDBPersistenceLayer({ tableName: idempotencyTableName, awsSdkV3Client: dynamoDBClient }),
 });

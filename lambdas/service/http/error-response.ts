@@ -2,6 +2,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { EnvelopeTooLargeError } from '../../dualwrite/envelope';
 import { ConcurrencyConflictError } from '../../dualwrite/transactional-outbox-writer';
 import {
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
   IllegalTransitionError,
   NotFoundError,
   PayloadTooLargeError,
@@ -24,7 +26,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof NotFoundError || error instanceof RouteNotFoundError) {
     return { statusCode: 404, code: error.code, message: error.message };
   }
-  if (error instanceof VersionConflictError || error instanceof IllegalTransitionError) {
+  if (error instanceof VersionConflictError || error instanceof IllegalTransitionError || error instanceof IdempotencyInProgressError) {
     return { statusCode: 409, code: error.code, message: error.message };
   }
   if (error instanceof ConcurrencyConflictError) {
@@ -34,6 +36,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof EnvelopeTooLargeError) {
     return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: `the request would produce an event too large to publish: ${error.message}` };
   }
+  if (error instanceof IdempotencyKeyReusedError) return { statusCode: 422, code: error.code, message: error.message };
   if (error instanceof UnsupportedMediaTypeError) return { statusCode: 415, code: error.code, message: error.message };
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error; quote the x-correlation-id header when reporting it' };
 }

@@ -1,76 +1,66 @@
+import { z } from 'zod';
 import { ValidationError } from '../errors';
 
 /**
- * Small, explicit checks for request bodies and path parameters. Each throws a ValidationError
- * naming the field, so a 400 tells the caller exactly what to fix.
+ * The one schema library of every route is zod (README, "Input validation"). Schemas live beside
+ * their use cases (`*-requests.ts`); this file holds the pieces they share and the one place that
+ * turns zod's issues into a ValidationError whose message names each failing field path.
  */
 
-export type JsonObject = Record<string, unknown>;
+/** Largest id accepted in a path; ids become parts of table keys (`ORDER#<id>`). */
+export const MAX_PATH_ID_LENGTH = 128;
 
-/** An object with no fields other than `allowed` (a typo in a field name is an error, not ignored). */
-export function expectObject(value: unknown, what: string, allowed: readonly string[]): JsonObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(`${what} must be a JSON object`);
-  }
-  const unknownFields = Object.keys(value).filter((field) => !allowed.includes(field));
-  if (unknownFields.length > 0) {
-    throw new ValidationError(`${what} has unknown field(s): ${unknownFields.join(', ')}`);
-  }
-  return value as JsonObject;
+/**
+ * Ids in paths: 1 to 128 of `A-Z a-z 0-9 . _ : -`, starting with a letter or digit. This keeps out
+ * the key separator `#` (`ORDER#x` would address another item), `/` and dot segments (`../x`),
+ * control characters and whitespace. ULIDs, UUIDs and the sample's customer ids all fit.
+ */
+export const PATH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+export const pathIdSchema = z
+  .string()
+  .min(1)
+  .max(MAX_PATH_ID_LENGTH)
+  .regex(PATH_ID_PATTERN, 'must start with a letter or digit and hold only letters, digits, ".", "_", ":" and "-"');
+
+/** A required string of at most `maxLength` characters, not empty and not only whitespace. */
+export const nonBlankString = (maxLength: number) => z.string().max(maxLength).regex(/\S/, 'must not be empty or blank');
+
+/** An integer within `[min, max]` (both safe integers). */
+export const integerBetween = (min: number, max: number) => z.int().min(min).max(max);
+
+/** `items[0].sku`; empty for the value itself. */
+function pathText(path: readonly PropertyKey[]): string {
+  return path
+    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`))
+    .join('');
 }
 
-export function requireString(object: JsonObject, field: string, what: string, maxLength: number): string {
-  const value = object[field];
-  if (value === undefined || value === null) throw new ValidationError(`${what} is required`);
-  if (typeof value !== 'string') throw new ValidationError(`${what} must be a string`);
-  if (value.trim().length === 0) throw new ValidationError(`${what} must not be empty`);
-  if (value.length > maxLength) throw new ValidationError(`${what} must be at most ${maxLength} characters`);
-  return value;
+/** One line per failing field, each starting with the field's path (none for the value itself). */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const line = (path: readonly PropertyKey[], message: string) => (path.length === 0 ? message : `${pathText(path)}: ${message}`);
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => line([...issue.path, key], 'unknown field (not allowed)'))
+      : [line(issue.path, issue.message)],
+  );
 }
 
-export function optionalString(object: JsonObject, field: string, what: string, maxLength: number): string | undefined {
-  const value = object[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ValidationError(`${what} must be a string`);
-  if (value.length > maxLength) throw new ValidationError(`${what} must be at most ${maxLength} characters`);
-  return value;
+/**
+ * The value parsed by `schema`, or a ValidationError listing every failing field path:
+ * `request body: items[0].quantity: Too small: expected int to be >=1; coupon: unknown field (not allowed)`.
+ * @param subject what the value is, for messages: `request body`, `path parameter orderId`
+ */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, subject: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = describeIssues(result.error.issues);
+  throw new ValidationError(`${subject}: ${issues.join('; ')}`, issues);
 }
 
-export function requireInteger(object: JsonObject, field: string, what: string, min: number): number {
-  const value = object[field];
-  if (value === undefined || value === null) throw new ValidationError(`${what} is required`);
-  return checkInteger(value, what, min);
-}
-
-export function optionalInteger(object: JsonObject, field: string, what: string, min: number): number | undefined {
-  const value = object[field];
-  if (value === undefined || value === null) return undefined;
-  return checkInteger(value, what, min);
-}
-
-function checkInteger(value: unknown, what: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new ValidationError(`${what} must be an integer`);
-  }
-  if (value < min) throw new ValidationError(`${what} must be at least ${min}`);
-  return value;
-}
-
-export function requireArray(object: JsonObject, field: string, what: string, minItems: number, maxItems: number): unknown[] {
-  const value = object[field];
-  if (value === undefined || value === null) throw new ValidationError(`${what} is required`);
-  if (!Array.isArray(value)) throw new ValidationError(`${what} must be an array`);
-  if (value.length < minItems || value.length > maxItems) {
-    throw new ValidationError(`${what} must hold ${minItems} to ${maxItems} entries, got ${value.length}`);
-  }
-  return value;
-}
-
-/** Identifiers in paths become parts of table keys: bounded, and no `#` (the key separator). */
+/** A path id, validated by `pathIdSchema`. */
 export function requirePathId(parameters: Readonly<Record<string, string>>, name: string): string {
   const value = parameters[name];
-  if (value === undefined || value.trim().length === 0) throw new ValidationError(`path parameter ${name} is required`);
-  if (value.length > 128) throw new ValidationError(`path parameter ${name} must be at most 128 characters`);
-  if (value.includes('#')) throw new ValidationError(`path parameter ${name} must not contain "#"`);
-  return value;
+  if (value === undefined || value === '') throw new ValidationError(`path parameter ${name} is required`);
+  return validate(pathIdSchema, value, `path parameter ${name}`);
 }

@@ -1,5 +1,6 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../dualwrite/envelope';
+import type { OutboxWriteOptions } from '../config';
 import { ConcurrencyConflictError, writeWithOutbox } from '../../dualwrite/transactional-outbox-writer';
 import { VersionConflictError } from '../errors';
 import { orderPartitionKey, STATE_SORT_KEY } from '../keys';
@@ -10,6 +11,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly options: OutboxWriteOptions = {},
   ) {}
 
   async findById(orderId: string): Promise<Order | undefined> {
@@ -24,6 +26,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
     await this.translateConflict(order.orderId, () =>
       writeWithOutbox(this.client, {
         tableName: this.tableName,
+        outboxTtlSeconds: this.options.outboxTtlSeconds,
         writes: [
           {
             Put: {
@@ -56,6 +59,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
     await this.translateConflict(order.orderId, () =>
       writeWithOutbox(this.client, {
         tableName: this.tableName,
+        outboxTtlSeconds: this.options.outboxTtlSeconds,
         writes: [
           {
             Update: {

@@ -1,5 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../../dualwrite/envelope';
+import type { OutboxWriteOptions } from '../config';
 import { ConcurrencyConflictError, writeWithOutbox } from '../../dualwrite/transactional-outbox-writer';
 import { VersionConflictError } from '../errors';
 import { CACHE_SORT_KEY, orderPartitionKey, paymentPartitionKey, STATE_SORT_KEY } from '../keys';
@@ -10,6 +11,7 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly options: OutboxWriteOptions = {},
   ) {}
 
   async request(
@@ -22,6 +24,7 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
     try {
       await writeWithOutbox(this.client, {
         tableName: this.tableName,
+        outboxTtlSeconds: this.options.outboxTtlSeconds,
         writes: [
           {
             // A cancel that commits first moves the order's version: this check then fails the whole transaction.
@@ -83,6 +86,7 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
     try {
       await writeWithOutbox(this.client, {
         tableName: this.tableName,
+        outboxTtlSeconds: this.options.outboxTtlSeconds,
         writes: [
           {
             Put: {

@@ -1,10 +1,16 @@
-import { expectObject, requireInteger } from '../http/validation';
+import { z } from 'zod';
+import { integerBetween, validate } from '../http/validation';
 
-export interface RequestPaymentCommand {
-  amountCents: number;
-}
+/** The largest order total `POST /orders` can produce (100 items × 10,000 × 100,000,000 cents). */
+export const MAX_PAYMENT_AMOUNT_CENTS = 100_000_000_000_000;
+
+/** `POST /orders/{orderId}/payments`. */
+export const requestPaymentRequestSchema = z.strictObject({
+  amountCents: integerBetween(1, MAX_PAYMENT_AMOUNT_CENTS),
+});
+
+export type RequestPaymentCommand = z.output<typeof requestPaymentRequestSchema>;
 
 export function parseRequestPaymentRequest(body: unknown): RequestPaymentCommand {
-  const request = expectObject(body, 'request body', ['amountCents']);
-  return { amountCents: requireInteger(request, 'amountCents', 'amountCents', 1) };
+  return validate(requestPaymentRequestSchema, body, 'request body');
 }

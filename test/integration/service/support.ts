@@ -5,6 +5,7 @@ import { DynamoDbCustomerRepository } from '../../../lambdas/service/customers/d
 import { DynamoDbOrderRepository } from '../../../lambdas/service/orders/dynamodb-order-repository';
 import { DynamoDbPaymentRepository } from '../../../lambdas/service/payments/dynamodb-payment-repository';
 import { DynamoDbTimelineRepository } from '../../../lambdas/service/timeline/dynamodb-timeline-repository';
+import { InMemoryPersistenceLayer } from '../../unit/consumer/support/in-memory-persistence-layer';
 import { silentLogger } from '../consumer/support';
 import { createOutboxTable, documentClient, uniqueName } from '../support/aws';
 
@@ -14,7 +15,11 @@ export interface ServiceUnderTest {
   api: ApiHandler;
 }
 
-/** A fresh single table on the emulator and the API handler over the real DynamoDB adapters. */
+/**
+ * A fresh single table on the emulator and the API handler over the real DynamoDB adapters.
+ * Idempotency-Key answers are kept in memory unless `overrides.idempotencyStore` says otherwise
+ * (`idempotency.test.ts` passes the Powertools DynamoDB layer on an emulated table).
+ */
 export async function serviceOnFreshTable(name: string, overrides: Partial<ApiDependencies> = {}): Promise<ServiceUnderTest> {
   const { tableName } = await createOutboxTable(uniqueName(name));
   const client = documentClient();
@@ -23,6 +28,7 @@ export async function serviceOnFreshTable(name: string, overrides: Partial<ApiDe
     payments: new DynamoDbPaymentRepository(client, tableName),
     customers: new DynamoDbCustomerRepository(client, tableName),
     timelines: new DynamoDbTimelineRepository(client, tableName),
+    idempotencyStore: new InMemoryPersistenceLayer(),
     logger: silentLogger,
     ...overrides,
   };

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { anonymousIdentity } from '../../../../local/api-gateway';
 
 export interface ApiCall {
@@ -59,5 +59,23 @@ export function parseResponse(response: APIGatewayProxyResult): ParsedResponse {
     statusCode: response.statusCode,
     headers: response.headers ?? {},
     json: response.body === '' ? undefined : JSON.parse(response.body),
+  };
+}
+
+/** A Lambda context as the runtime passes it; the API registers it for the idempotency lock's expiry. */
+export function lambdaContext(remainingMillis = 10_000): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'Api',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:Api',
+    memoryLimitInMB: '512',
+    awsRequestId: 'aws-request-1',
+    logGroupName: '/aws/lambda/Api',
+    logStreamName: 'stream',
+    getRemainingTimeInMillis: () => remainingMillis,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
   };
 }

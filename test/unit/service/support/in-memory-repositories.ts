@@ -10,6 +10,7 @@ import type { CapturedPayment, PaymentRequest, PaymentView } from '../../../../l
 import type { PaymentRepository } from '../../../../lambdas/service/payments/payment-repository';
 import type { Timeline, TimelineEntry } from '../../../../lambdas/service/timeline/timeline';
 import type { TimelineRepository } from '../../../../lambdas/service/timeline/timeline-repository';
+import { InMemoryPersistenceLayer } from '../../consumer/support/in-memory-persistence-layer';
 
 /** Everything the fakes hold, plus a log of every write they accepted ("bad input writes nothing"). */
 export class InMemoryStore {
@@ -133,19 +134,28 @@ export class InMemoryTimelineRepository implements TimelineRepository {
 
 export const silentLogger = new Logger({ logLevel: 'SILENT' });
 
-/** The API's dependencies over one in-memory store, with a fixed clock and predictable ids. */
-export function inMemoryApi(overrides: Partial<ApiDependencies> = {}): { store: InMemoryStore; deps: ApiDependencies } {
+/**
+ * The API's dependencies over one in-memory store, with a fixed clock, predictable ids and an
+ * in-memory idempotency persistence layer (`idempotency.records` holds the remembered answers).
+ */
+export function inMemoryApi(overrides: Partial<ApiDependencies> = {}): {
+  store: InMemoryStore;
+  deps: ApiDependencies;
+  idempotency: InMemoryPersistenceLayer;
+} {
   const store = new InMemoryStore();
+  const idempotency = new InMemoryPersistenceLayer();
   let counter = 0;
   const deps: ApiDependencies = {
     orders: new InMemoryOrderRepository(store),
     payments: new InMemoryPaymentRepository(store),
     customers: new InMemoryCustomerRepository(store),
     timelines: new InMemoryTimelineRepository(store),
+    idempotencyStore: idempotency,
     clock: () => new Date('2026-11-27T10:00:00.000Z'),
     newId: () => `ID${String(++counter).padStart(24, '0')}`,
     logger: silentLogger,
     ...overrides,
   };
-  return { store, deps };
+  return { store, deps, idempotency };
 }

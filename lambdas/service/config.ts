@@ -1,0 +1,26 @@
+import { MissingConfigurationError } from '../dualwrite/config';
+import { DEFAULT_OUTBOX_TTL_SECONDS } from '../dualwrite/outbox';
+
+/** Environment variable of the outbox items' time to live, in seconds (API and payments consumer). */
+export const OUTBOX_TTL_SECONDS_ENV = 'OUTBOX_TTL_SECONDS';
+
+/** How the service's DynamoDB adapters write outbox items. */
+export interface OutboxWriteOptions {
+  /** @default DEFAULT_OUTBOX_TTL_SECONDS (7 days) */
+  outboxTtlSeconds?: number;
+}
+
+/**
+ * `OUTBOX_TTL_SECONDS`: a whole number of seconds ≥ 1; 7 days when unset or empty. Anything else
+ * fails the function's initialisation with a message naming the variable. Keep it well above the
+ * stream's 24 h retention: a redrive from the stream DLQ re-reads the outbox items themselves.
+ */
+export function outboxTtlSecondsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const raw = env[OUTBOX_TTL_SECONDS_ENV];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_OUTBOX_TTL_SECONDS;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new MissingConfigurationError(`${OUTBOX_TTL_SECONDS_ENV} environment variable must be a whole number of seconds of at least 1, got "${raw}"`);
+  }
+  return value;
+}

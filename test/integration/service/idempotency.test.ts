@@ -1,0 +1,94 @@
+/**
+ * `Idempotency-Key` with the real Powertools DynamoDB persistence layer on an emulated idempotency
+ * table (`id` partition key, TTL `expiration`, as docs/internals.md has it) and the real adapters.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { API_IDEMPOTENCY_EXPIRY_SECONDS, API_IDEMPOTENCY_KEY_PREFIX } from '../../../lambdas/service/api/idempotent-commands';
+import { apiEvent, lambdaContext, parseResponse, type ApiCall } from '../../unit/service/support/api-events';
+import { createIdempotencyTable, dynamoPersistence } from '../consumer/support';
+import { documentClient } from '../support/aws';
+import { serviceOnFreshTable } from './support';
+
+const placeBody = { customerId: 'customer-1', items: [{ sku: 'A', quantity: 2, unitPriceCents: 250 }] };
+
+const withKey = (call: ApiCall, key: string, requestId: string): ApiCall => ({
+  ...call,
+  requestId,
+  headers: { 'content-type': 'application/json', 'idempotency-key': key },
+});
+
+async function scan(tableName: string): Promise<Array<Record<string, any>>> {
+  const { Items = [] } = await documentClient().send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+  return Items;
+}
+
+async function idempotentService(name: string) {
+  const idempotencyTableName = await createIdempotencyTable(`${name}-idem`);
+  const service = await serviceOnFreshTable(name, { idempotencyStore: dynamoPersistence(idempotencyTableName) });
+  const call = async (request: ApiCall) => parseResponse(await service.api(apiEvent(request), lambdaContext()));
+  return { ...service, idempotencyTableName, call };
+}
+
+describe('Idempotency-Key on the emulator (Powertools DynamoDB persistence layer)', () => {
+  it('a retried POST /orders returns the same orderId; the table holds one order and one outbox item', async () => {
+    const { tableName, idempotencyTableName, call } = await idempotentService('idem-place');
+    const request = { method: 'POST', resource: '/orders', body: placeBody };
+
+    const first = await call(withKey(request, 'retry-me-1', 'req-1'));
+    const retry = await call(withKey(request, 'retry-me-1', 'req-2'));
+
+    expect(first.statusCode).toBe(201);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json).toEqual(first.json);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    const items = await scan(tableName);
+    expect(items.filter((item) => item.sk === 'STATE')).toEqual([expect.objectContaining({ pk: `ORDER#${first.json.orderId}`, entityType: 'Order' })]);
+    expect(items.filter((item) => String(item.sk).startsWith('OUTBOX#'))).toHaveLength(1);
+    expect(items).toHaveLength(2);
+    const records = await scan(idempotencyTableName);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ status: 'COMPLETED', id: expect.stringMatching(new RegExp(`^${API_IDEMPOTENCY_KEY_PREFIX}#`)) });
+    expect(records[0]?.data).toEqual({ statusCode: 201, body: first.json });
+    const now = Math.floor(Date.now() / 1000);
+    expect(records[0]?.expiration).toBeGreaterThan(now + API_IDEMPOTENCY_EXPIRY_SECONDS - 120);
+    expect(records[0]?.expiration).toBeLessThanOrEqual(now + API_IDEMPOTENCY_EXPIRY_SECONDS + 1);
+  });
+
+  it('the same key with another body is 422 and writes nothing; another order with the same key on cancel is independent', async () => {
+    const { tableName, call } = await idempotentService('idem-reuse');
+    const placed = await call(withKey({ method: 'POST', resource: '/orders', body: placeBody }, 'k-1', 'req-1'));
+    const before = await scan(tableName);
+
+    const reused = await call(withKey({ method: 'POST', resource: '/orders', body: { ...placeBody, customerId: 'customer-2' } }, 'k-1', 'req-2'));
+
+    expect(placed.statusCode).toBe(201);
+    expect(reused.statusCode).toBe(422);
+    expect(reused.json).toEqual({ error: { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) } });
+    expect(await scan(tableName)).toEqual(before);
+
+    const other = await call(withKey({ method: 'POST', resource: '/orders', body: placeBody }, 'k-2', 'req-3'));
+    const cancelOne = await call(withKey({ method: 'POST', resource: '/orders/{orderId}/cancel', pathParameters: { orderId: placed.json.orderId } }, 'k-1', 'req-4'));
+    const cancelOther = await call(withKey({ method: 'POST', resource: '/orders/{orderId}/cancel', pathParameters: { orderId: other.json.orderId } }, 'k-1', 'req-5'));
+
+    expect(cancelOne).toMatchObject({ statusCode: 200, json: { orderId: placed.json.orderId, status: 'CANCELLED' } });
+    expect(cancelOther).toMatchObject({ statusCode: 200, json: { orderId: other.json.orderId, status: 'CANCELLED' } });
+  });
+
+  it('ten concurrent POST /orders with one key: one order; each answer is that 201 or 409 IDEMPOTENCY_IN_PROGRESS', async () => {
+    const { tableName, call } = await idempotentService('idem-race');
+    const request = { method: 'POST', resource: '/orders', body: placeBody };
+
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, index) => call(withKey(request, 'same-key', `req-${index}`))));
+
+    const created = answers.filter((answer) => answer.statusCode === 201);
+    const busy = answers.filter((answer) => answer.statusCode === 409);
+    expect(created.length + busy.length).toBe(10);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((answer) => answer.json.orderId)).size).toBe(1);
+    for (const answer of busy) expect(answer.json.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+    const items = await scan(tableName);
+    expect(items.filter((item) => item.sk === 'STATE')).toHaveLength(1);
+    expect(items.filter((item) => String(item.sk).startsWith('OUTBOX#'))).toHaveLength(1);
+  });
+});
