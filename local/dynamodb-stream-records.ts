@@ -2,11 +2,25 @@
  * DynamoDB Streams records as the SDK returns them, turned into exactly what Lambda gives a function
  * (`DynamoDBRecord` of @types/aws-lambda): the SDK parses dates into `Date` and binary values into
  * `Uint8Array`, and has no `eventSourceARN`; Lambda sends epoch seconds, base64 text and the ARN.
+ *
+ * moto puts no `userIdentity` on the REMOVE record of a TTL deletion (it has no TTL at all): the local
+ * TTL sweeper's deletions are recognised through `ttlDeletions` (ttl-deletions.ts) and get DynamoDB's
+ * `{ type: "Service", principalId: "dynamodb.amazonaws.com" }`.
  */
 import type { _Record as SdkStreamRecord, AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord, StreamRecord } from 'aws-lambda';
+import { tableNameOfStreamArn, TTL_USER_IDENTITY, type TtlDeletionLookup } from './ttl-deletions';
 
-export function toLambdaDynamoDBRecord(record: SdkStreamRecord, streamArn: string): DynamoDBRecord {
+export interface StreamRecordConversionOptions {
+  /** The deletions of the local TTL sweeper: their REMOVE records get the TTL `userIdentity`. */
+  ttlDeletions?: TtlDeletionLookup;
+}
+
+export function toLambdaDynamoDBRecord(
+  record: SdkStreamRecord,
+  streamArn: string,
+  options: StreamRecordConversionOptions = {},
+): DynamoDBRecord {
   const source = record.dynamodb ?? {};
   const dynamodb: StreamRecord = {};
   if (source.ApproximateCreationDateTime !== undefined) {
@@ -32,6 +46,11 @@ export function toLambdaDynamoDBRecord(record: SdkStreamRecord, streamArn: strin
   // TTL deletions carry the service principal; other records have no userIdentity at all.
   if (record.userIdentity !== undefined) {
     converted.userIdentity = { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId };
+  } else if (options.ttlDeletions !== undefined && converted.eventName === 'REMOVE') {
+    const tableName = tableNameOfStreamArn(streamArn);
+    if (tableName !== undefined && options.ttlDeletions.isTtlRemoval(tableName, converted)) {
+      converted.userIdentity = { ...TTL_USER_IDENTITY };
+    }
   }
   return converted;
 }

@@ -5,6 +5,7 @@ import { findFunction, type LocalFunction } from './functions';
 import { conditionHolds } from './intrinsics';
 import type { RuntimeLog } from './log';
 import type { ProvisionedResources } from './resources';
+import type { TtlDeletionLookup } from './ttl-deletions';
 import { SqsEventSource, sqsSettingsFromMapping } from './sqs-event-source';
 import { DynamoDbStreamEventSource, streamSettingsFromMapping } from './stream-event-source';
 import { resourcesOfType, type CfnTemplate } from './template';
@@ -21,6 +22,8 @@ export interface CreateEventSourcesOptions {
   streams: DynamoDBStreamsClient;
   sqs: SQSClient;
   log: RuntimeLog;
+  /** The local TTL sweeper's deletions, recognised in stream records (ttl-deletions.ts). */
+  ttlDeletions?: TtlDeletionLookup;
 }
 
 /** Settings Lambda has that the local pollers do not emulate; named in a warning when a mapping uses them. */
@@ -61,6 +64,7 @@ export async function createEventSources(options: CreateEventSourcesOptions): Pr
           streams: options.streams,
           sqs: options.sqs,
           log,
+          ...(options.ttlDeletions !== undefined ? { ttlDeletions: options.ttlDeletions } : {}),
         }),
       );
     } else if (service === 'sqs' && resourcePart !== undefined) {

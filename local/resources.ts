@@ -269,7 +269,7 @@ async function provisionTable(context: ProvisionContext, global: boolean): Promi
     } catch (error) {
       if (!/already enabled/i.test(errorMessage(error))) throw error;
     }
-    log.debug(`table ${tableName}: TTL on ${ttl.AttributeName} (moto ignores TTL: expired items stay)`);
+    log.debug(`table ${tableName}: TTL on ${ttl.AttributeName} (moto ignores TTL; the runtime's sweeper, ttl-sweeper.ts, expires items)`);
   }
   if (properties.PointInTimeRecoverySpecification !== undefined || (global && properties.Replicas !== undefined)) {
     log.debug(`table ${tableName}: point-in-time recovery, encryption and replicas are not set up locally`);

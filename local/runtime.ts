@@ -2,9 +2,9 @@
  * The local runtime of DESIGN §6, as a function: `npm start` (local/start.ts) and the end-to-end
  * tests call `startLocalRuntime()`. Everything it runs comes from the synthesized template.
  *
- *   emulator ─ synth ─ resources in the emulator ─ Lambda workers ─ API on 127.0.0.1 ─ pollers ─ outputs file
+ *   emulator ─ synth ─ resources in the emulator ─ Lambda workers ─ API on 127.0.0.1 ─ pollers ─ TTL sweeper ─ outputs file
  *
- * `stop()` undoes it in reverse: API and pollers first, then the workers, then the emulator.
+ * `stop()` undoes it in reverse: API, pollers and TTL sweeper first, then the workers, then the emulator.
  */
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -23,6 +23,8 @@ import { resolveOutputs, writeOutputsFile, type LocalApiEndpoint } from './outpu
 import { provisionResources, type AwsClients } from './resources';
 import { synthesizeStack } from './synth';
 import { PROJECT_ROOT, type SynthesizedStack } from './template';
+import { TtlDeletions } from './ttl-deletions';
+import { TtlSweeper, ttlSweepIntervalFromEnv, ttlTablesOf, type TtlSweepResult } from './ttl-sweeper';
 
 export interface LocalRuntimeOptions {
   /** API port. @default PORT, else 3000; 0 picks a free one */
@@ -37,6 +39,11 @@ export interface LocalRuntimeOptions {
   stackName?: string;
   /** Cloud assembly directory. @default LOCAL_CDK_OUT, else `.local/cdk.out` (relative paths: to the project root) */
   outdir?: string;
+  /**
+   * Milliseconds between two sweeps of the TTL emulation (moto ignores TTL); 0: none, only
+   * `sweepExpiredItems()`. @default LOCAL_TTL_SWEEP_INTERVAL_MS, else 60 000
+   */
+  ttlSweepIntervalMs?: number;
   log?: RuntimeLog;
 }
 
@@ -50,6 +57,12 @@ export interface LocalRuntime {
   outputs: Record<string, string>;
   /** Absolute path of the outputs file. */
   outputsFile: string;
+  /**
+   * Deletes, now, the expired items of every table whose template enables TTL, as DynamoDB's TTL
+   * would (the emulator ignores TTL; the runtime also sweeps every `ttlSweepIntervalMs`). Resolves
+   * when a sweep that started after the call has finished.
+   */
+  sweepExpiredItems(): Promise<TtlSweepResult>;
   /** Stops everything this runtime started. Idempotent. */
   stop(): Promise<void>;
 }
@@ -74,13 +87,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let api: RunningApiGateway | undefined;
   let functions: LocalFunction[] = [];
   let eventSources: EventSource[] = [];
+  let ttlSweeper: TtlSweeper | undefined;
   const clients: Array<{ destroy(): void }> = [];
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const sourcesStopped = Promise.all(eventSources.map((source) => source.stop()));
-      await Promise.all([api?.stop(), Promise.race([sourcesStopped, delay(STOP_GRACE_MS)])]);
+      await Promise.all([api?.stop(), ttlSweeper?.stop(), Promise.race([sourcesStopped, delay(STOP_GRACE_MS)])]);
       // Terminating the workers ends any invocation still in flight, which lets its poller finish.
       await Promise.all(functions.map((fn) => fn.lambda.stop()));
       await sourcesStopped;
@@ -89,6 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     })());
 
   try {
+    const ttlSweepIntervalMs = options.ttlSweepIntervalMs ?? ttlSweepIntervalFromEnvOrFail();
     await ensurePortFree(port, 'the local API (set PORT to use another port)');
     const emulatorPort = options.emulatorPort ?? portFromEnv('EMULATOR_PORT', 4566);
     if (externalEndpoint === undefined) {
@@ -197,9 +212,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apis.push({ routes, url: api.url });
     }
 
-    eventSources = await createEventSources({ template: stack.template, provisioned, functions, streams, sqs: aws.sqs, log });
+    const ttlDeletions = new TtlDeletions();
+    eventSources = await createEventSources({ template: stack.template, provisioned, functions, streams, sqs: aws.sqs, log, ttlDeletions });
     for (const source of eventSources) source.start();
     log.info(`polling ${eventSources.length} event source mapping(s)`);
+
+    const sweeper = new TtlSweeper({
+      tables: ttlTablesOf(stack.template, provisioned),
+      dynamodb: aws.dynamodb,
+      deletions: ttlDeletions,
+      log,
+      intervalMs: ttlSweepIntervalMs,
+    });
+    ttlSweeper = sweeper;
+    sweeper.start();
+    if (sweeper.tables.length > 0) {
+      const every = ttlSweepIntervalMs > 0 ? `every ${ttlSweepIntervalMs / 1000} s` : 'only on request (LOCAL_TTL_SWEEP_INTERVAL_MS=0)';
+      log.info(`emulating TTL expiry ${every} for ${sweeper.tables.map((table) => `${table.tableName} (${table.ttlAttribute})`).join(', ')}`);
+    }
 
     const outputs = {
       ...resolveOutputs(stack.template, provisioned, apis, log),
@@ -214,6 +244,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stackName: stack.stackName,
       outputs,
       outputsFile,
+      sweepExpiredItems: () => sweeper.sweep(),
       stop,
     };
   } catch (error) {
@@ -262,6 +293,14 @@ function inheritedEnvironment(): Record<string, string> {
     if (value !== undefined) inherited[name] = value;
   }
   return inherited;
+}
+
+function ttlSweepIntervalFromEnvOrFail(): number {
+  try {
+    return ttlSweepIntervalFromEnv(process.env.LOCAL_TTL_SWEEP_INTERVAL_MS);
+  } catch (error) {
+    throw new LocalRuntimeStartError(`${errorMessage(error)}.`, { cause: error });
+  }
 }
 
 function portFromEnv(name: string, fallback: number): number {

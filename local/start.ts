@@ -2,15 +2,16 @@
  * `npm start`: the whole service on this machine (DESIGN §6). Settings from the environment:
  * PORT (API, default 3000), EMULATOR_PORT (default 4566), AWS_ENDPOINT_URL (use that emulator,
  * start none), OUTPUTS_FILE (default .local/outputs.json), LOCAL_CDK_OUT (default .local/cdk.out),
- * LOCAL_DEBUG=1 (more log lines).
+ * LOCAL_TTL_SWEEP_INTERVAL_MS (TTL emulation, default 60000; 0: off), LOCAL_DEBUG=1 (more log lines).
  *
- * stdout gets exactly one line, once everything is up:
- *   dualwrite local runtime ready: API http://127.0.0.1:3000/ , emulator http://127.0.0.1:4566 , outputs .local/outputs.json
+ * stdout gets exactly one line, once everything is up (ready-line.ts):
+ *   dualwrite local runtime ready: API http://127.0.0.1:3000/ , emulator http://127.0.0.1:4566 , outputs .local/outputs.json (local API: no auth check, loopback only)
  * Everything else goes to stderr. Ctrl-C or SIGTERM stops it all and exits 0; a startup failure
  * prints one paragraph and exits 1.
  */
 import path from 'node:path';
 import { errorMessage } from './log';
+import { readyLine } from './ready-line';
 import { LocalRuntimeStartError, startLocalRuntime, type LocalRuntime } from './runtime';
 
 // The Lambda runtime is Node 22; the SDK's warning about this process's Node version is noise here.
@@ -60,9 +61,8 @@ async function main(): Promise<void> {
   }
 
   const outputs = path.relative(process.cwd(), runtime.outputsFile);
-  process.stdout.write(
-    `dualwrite local runtime ready: API ${runtime.apiUrl} , emulator ${runtime.endpoint} , outputs ${outputs.startsWith('..') ? runtime.outputsFile : outputs}\n`,
-  );
+  const outputsFile = outputs.startsWith('..') ? runtime.outputsFile : outputs;
+  process.stdout.write(`${readyLine({ apiUrl: runtime.apiUrl, endpoint: runtime.endpoint, outputsFile })}\n`);
 }
 
 void main();

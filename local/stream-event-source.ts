@@ -34,6 +34,7 @@ import { failedItemIdentifiers, Sleeper, ThrottledErrorLog, type FunctionInvoker
 import { errorMessage, type RuntimeLog } from './log';
 import { streamOnFailureRecord, type OnFailureCondition } from './on-failure-record';
 import { OnFailureDestination } from './on-failure-destination';
+import type { TtlDeletionLookup } from './ttl-deletions';
 
 export interface StreamEventSourceSettings {
   /** @default 100 */
@@ -88,6 +89,8 @@ export interface StreamEventSourceOptions {
   /** Sends on-failure records; needed when the settings name a destination. */
   sqs?: SQSClient;
   log: RuntimeLog;
+  /** The local TTL sweeper's deletions: their REMOVE records carry DynamoDB's TTL `userIdentity`. */
+  ttlDeletions?: TtlDeletionLookup;
   /** Pause between polls of an idle shard (Lambda polls a DynamoDB stream shard four times a second). @default 250 */
   pollIntervalMs?: number;
   /** Pause before retry n (1, 2, …) of a failed batch. @default 100 ms doubling up to 5 s */
@@ -246,7 +249,7 @@ export class DynamoDbStreamEventSource {
       if (this.stopped) throw new Stopped();
       const page = await this.readShard(shardId, lastScanned);
       for (const sdkRecord of page.records) {
-        const record = toLambdaDynamoDBRecord(sdkRecord, this.options.streamArn);
+        const record = toLambdaDynamoDBRecord(sdkRecord, this.options.streamArn, { ttlDeletions: this.options.ttlDeletions });
         lastScanned = record.dynamodb?.SequenceNumber ?? lastScanned;
         if (!matchesAnyFilter(record, filters)) continue;
         records.push(record);

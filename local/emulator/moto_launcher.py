@@ -16,6 +16,11 @@ Why a launcher rather than `moto_server`:
   test run or `npm start` never leaves an orphan holding the port.
 
 `--port 0` binds a free port; the ready line says which:  moto ready on http://127.0.0.1:<port>
+
+The undo log patches moto internals, so it is pinned: the launcher refuses to start (exit code 3, with
+a message naming both versions and the fix) unless the installed moto is the one
+`requirements-dev.txt` pins and the one the patch was written for (UNDO_LOG_WRITTEN_FOR_MOTO).
+`--no-undo-log` runs stock moto of any version.
 """
 
 from __future__ import annotations
@@ -27,20 +32,78 @@ _PARENT_PID = os.getppid()
 
 import argparse  # noqa: E402
 import copy  # noqa: E402
+import importlib.metadata  # noqa: E402
 import inspect  # noqa: E402
 import logging  # noqa: E402
+import re  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from typing import Any  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
-import moto.dynamodb.models as dynamodb_models  # noqa: E402
-from moto.dynamodb.exceptions import TransactionCanceledException  # noqa: E402
-from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
-from moto.dynamodb.models.table import Table  # noqa: E402
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+if TYPE_CHECKING:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+# moto is imported only after the version check (main), so that another moto version gets a clear
+# refusal rather than an ImportError from deep inside its internals.
+
+#: The moto release whose DynamoDBBackend.transact_write_items install_undo_log was written against.
+#: Change it only together with the pin in requirements-dev.txt, after re-reading that method.
+UNDO_LOG_WRITTEN_FOR_MOTO = "5.2.1"
+DEFAULT_REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements-dev.txt"
+EXIT_WRONG_MOTO_VERSION = 3
+
+
+class WrongMotoVersion(Exception):
+    pass
+
+
+def pinned_moto_version(requirements: Path) -> str:
+    """The version of `moto==X` / `moto[server]==X` in a requirements file."""
+    try:
+        text = requirements.read_text(encoding="utf8")
+    except OSError as error:
+        raise WrongMotoVersion(f"cannot read {requirements} to find the pinned moto version: {error}")
+    match = re.search(r"^moto(?:\[[^\]]*\])?==(\S+)", text, re.MULTILINE)
+    if match is None:
+        raise WrongMotoVersion(f"{requirements} pins no moto version (expected a line like moto[server]=={UNDO_LOG_WRITTEN_FOR_MOTO})")
+    return match.group(1)
+
+
+def check_moto_version(installed: str | None, requirements: Path) -> None:
+    """Refuses (WrongMotoVersion) unless moto is exactly the pinned release the undo log was written for."""
+    pinned = pinned_moto_version(requirements)
+    if installed != pinned:
+        raise WrongMotoVersion(
+            f"moto {installed or '(not installed)'} is installed (for {sys.executable}), but {requirements} pins moto "
+            f"{pinned}, and the TransactWriteItems undo log of this launcher patches moto internals of that "
+            f"release only. Fix: .venv/bin/pip install -r {_shown(requirements)} "
+            "(or run stock moto, without the undo log, with --no-undo-log)."
+        )
+    if pinned != UNDO_LOG_WRITTEN_FOR_MOTO:
+        raise WrongMotoVersion(
+            f"{requirements} pins moto {pinned}, but local/emulator/moto_launcher.py's undo log was written for "
+            f"moto {UNDO_LOG_WRITTEN_FOR_MOTO}. Fix: pin moto[server]=={UNDO_LOG_WRITTEN_FOR_MOTO} again, or re-check "
+            "install_undo_log against the new moto and update UNDO_LOG_WRITTEN_FOR_MOTO "
+            "(or run with --no-undo-log)."
+        )
+
+
+def installed_moto_version() -> str | None:
+    try:
+        return importlib.metadata.version("moto")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _shown(requirements: Path) -> str:
+    try:
+        return str(requirements.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(requirements)
 
 
 class _CopyWithoutTableBackups:
@@ -57,6 +120,8 @@ class _CopyWithoutTableBackups:
 
     @staticmethod
     def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
         if isinstance(value, Table):
             return value
         return copy.deepcopy(value, memo)
@@ -65,8 +130,10 @@ class _CopyWithoutTableBackups:
 class _TransactionUndoLog:
     """Before-images of the items a transaction names, and the stream length of each table it touches.
 
-    Sound only because the server runs one request at a time: nothing else can change these items or
-    streams between capture and undo.
+    VALID ONLY BECAUSE REQUESTS ARE SERVED ONE AT A TIME (make_server(..., threaded=False) in main):
+    nothing else can change these items or append to these streams between capture and undo. Under a
+    threaded server, undo would overwrite a concurrent PutItem of the same key with a stale
+    before-image and truncate away another request's stream records.
     """
 
     def __init__(self, backend: DynamoDBBackend, transact_items: list[dict[str, Any]]):
@@ -117,8 +184,12 @@ def install_undo_log() -> None:
     """Replace the per-transaction table deep copy of moto's TransactWriteItems with an undo log.
 
     Fails loudly if moto's internals are not the ones this patch was written against, rather than
-    letting the emulator run unpatched or, worse, half patched.
+    letting the emulator run unpatched or, worse, half patched. Valid only under the one-request-at-
+    a-time server of main (see _TransactionUndoLog).
     """
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models import DynamoDBBackend
+
     stock_transact_write_items = DynamoDBBackend.transact_write_items
     source = inspect.getsource(stock_transact_write_items)
     expected = [
@@ -152,6 +223,9 @@ def install_undo_log() -> None:
 def _verify_undo_log() -> None:
     """Run one cancelled and one committed transaction on a private backend; refuse to start if the
     patched emulator would not behave as stock moto does."""
+    from moto.dynamodb.exceptions import TransactionCanceledException
+    from moto.dynamodb.models import DynamoDBBackend
+
     backend = DynamoDBBackend("us-east-1", "000000000000")  # never registered: clients cannot see it
     table = backend.create_table(
         "undo-log-self-test",
@@ -257,7 +331,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
                         help="exit when stdin closes (the parent keeps a pipe open for our lifetime)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--requirements", type=Path, default=DEFAULT_REQUIREMENTS,
+                        help="requirements file pinning moto (default: the repository's requirements-dev.txt)")
     args = parser.parse_args(argv)
+
+    if not args.no_undo_log:
+        try:
+            check_moto_version(installed_moto_version(), args.requirements)
+        except WrongMotoVersion as refusal:
+            print(f"moto_launcher: refusing to start: {refusal}", file=sys.stderr, flush=True)
+            sys.exit(EXIT_WRONG_MOTO_VERSION)
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
 
     if not args.verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -266,6 +352,8 @@ def main(argv: list[str] | None = None) -> None:
     install_jsonpath_cache()
 
     app = DomainDispatcherApplication(create_backend_app)
+    # threaded=False: one request at a time. moto is not concurrency-safe, and the undo log is valid
+    # only because of this (see _TransactionUndoLog). Never make this server threaded.
     server = make_server(args.host, args.port, app, threaded=False)  # exits 1 if the port is taken
 
     # os._exit, not sys.exit: interpreter shutdown would wait on the stdin thread's lock and abort.

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 import { freePort } from '../../local/emulator';
+import { READY_LINE_PREFIX } from '../../local/ready-line';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,7 +28,8 @@ declare module 'vitest' {
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const READY_DEADLINE_MS = 240_000;
 const STOP_DEADLINE_MS = 20_000;
-const READY_LINE = /^dualwrite local runtime ready: /;
+/** `dualwrite local runtime ready: API … (local API: no auth check, loopback only)` */
+const isReadyLine = (line: string) => line.startsWith(READY_LINE_PREFIX);
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const outputsFile = process.env.E2E_OUTPUTS_FILE;
@@ -108,7 +110,7 @@ function waitForReadyLine(child: ChildProcess, logFile: string): Promise<void> {
         partial = lines.pop() ?? '';
         for (const line of lines) {
           remember(line);
-          if (name === 'out' && READY_LINE.test(line)) {
+          if (name === 'out' && isReadyLine(line)) {
             clearTimeout(timer);
             resolve();
           }
