@@ -4,15 +4,18 @@
  * whoever started it.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 
-import { startEmulator } from '../../local/emulator';
+import { ensureEmulatorVenv, startEmulator } from '../../local/emulator';
 import {
+  awsClientConfig,
   createOutboxTable,
   documentClient,
   readStreamRecords,
@@ -107,6 +110,106 @@ describe('TransactWriteItems on the emulator', () => {
     expect(records[0]?.dynamodb?.NewImage?.status).toEqual({ S: 'PLACED' });
   });
 
+  it('leaves the entity, the outbox and the stream as they were when the outbox Put of an entity Update fails its condition', async () => {
+    const { tableName } = await createOutboxTable(uniqueName('cancelled-outbox'));
+    const placed = { ...orderKey('o1'), status: 'PLACED', version: 1 };
+    await documentClient().send(new PutCommand({ TableName: tableName, Item: placed }));
+    const recordsBefore = await readStreamRecords(tableName);
+    expect(recordsBefore).toHaveLength(1);
+
+    const codes = await cancellationCodes(
+      documentClient().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            // Runs first, and succeeds: moto applies it before it evaluates the outbox Put.
+            {
+              Update: {
+                TableName: tableName,
+                Key: orderKey('o1'),
+                UpdateExpression: 'SET #status = :cancelled, version = :next',
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':next': 2, ':expected': 1 },
+              },
+            },
+            {
+              Put: {
+                TableName: tableName,
+                Item: { ...outboxKey('o1', 2), type: 'OrderCancelled' },
+                ConditionExpression: 'attribute_exists(pk)', // the item does not exist: fails
+              },
+            },
+          ],
+        }),
+      ),
+    );
+
+    expect(codes).toEqual(['None', 'ConditionalCheckFailed']);
+    expect(await getItem(tableName, orderKey('o1'))).toEqual(placed);
+    expect(await getItem(tableName, outboxKey('o1', 2))).toBeUndefined();
+    expect(await readStreamRecords(tableName)).toEqual(recordsBefore);
+  });
+
+  // moto's TransactWriteItems handler checks expression syntax and attribute names up front, but an
+  // undefined expression attribute value (UpdateExpressionValidator, in update_item) and a key of the
+  // wrong type (Table.put_item) are only found when that operation executes, after the operations
+  // before it were applied: moto then raises the ValidationException itself instead of cancelling.
+  it.each([
+    {
+      invalid: 'an UpdateExpression using an undefined attribute value',
+      third: (tableName: string) => ({
+        Update: {
+          TableName: tableName,
+          Key: orderKey('c'),
+          UpdateExpression: 'SET version = :undefined',
+          ExpressionAttributeValues: { ':defined': 1 },
+        },
+      }),
+      message: /:undefined/,
+    },
+    {
+      invalid: 'a Put whose key has the wrong type',
+      third: (tableName: string) => ({ Put: { TableName: tableName, Item: { pk: 3, sk: 'STATE' } } }),
+      message: /Type mismatch for key pk/,
+    },
+  ])('leaves nothing of a transaction whose third of four operations is $invalid', async ({ third, message }) => {
+    const { tableName } = await createOutboxTable(uniqueName('validation-midway'));
+    const existing = { ...orderKey('b'), status: 'PLACED', version: 1 };
+    await documentClient().send(new PutCommand({ TableName: tableName, Item: existing }));
+    const recordsBefore = await readStreamRecords(tableName);
+
+    const error = await documentClient()
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: tableName, Item: { ...orderKey('a'), version: 1 } } },
+            {
+              Update: {
+                TableName: tableName,
+                Key: orderKey('b'),
+                UpdateExpression: 'SET version = :next',
+                ExpressionAttributeValues: { ':next': 2 },
+              },
+            },
+            third(tableName) as never,
+            { Put: { TableName: tableName, Item: { ...orderKey('d'), version: 1 } } },
+          ],
+        }),
+      )
+      .then(
+        () => new Error('the transaction committed; it should have failed validation'),
+        (rejection: unknown) => rejection,
+      );
+
+    expect((error as Error).name).toBe('ValidationException');
+    expect((error as Error).message).toMatch(message);
+    expect(await getItem(tableName, orderKey('a'))).toBeUndefined();
+    expect(await getItem(tableName, orderKey('b'))).toEqual(existing);
+    expect(await getItem(tableName, orderKey('c'))).toBeUndefined();
+    expect(await getItem(tableName, orderKey('d'))).toBeUndefined();
+    expect(await readStreamRecords(tableName)).toEqual(recordsBefore);
+  });
+
   it('gives a shard iterator taken before a cancelled transaction only the records committed after it', async () => {
     const { tableName, streamArn } = await createOutboxTable(uniqueName('held-iterator'));
     const shardId = (await readShardIds(streamArn))[0];
@@ -159,6 +262,100 @@ describe('TransactWriteItems on the emulator', () => {
     }
     expect(records.map((record) => record.dynamodb?.NewImage?.sk)).toEqual(
       expect.arrayContaining([{ S: 'STATE' }, { S: 'OUTBOX#0000000001' }]),
+    );
+  });
+
+  it('writes every operation of a committed transaction, with one stream record each, in operation order', async () => {
+    const { tableName } = await createOutboxTable(uniqueName('committed-order'));
+    await documentClient().send(new PutCommand({ TableName: tableName, Item: { ...orderKey('o1'), version: 1 } }));
+    await documentClient().send(new PutCommand({ TableName: tableName, Item: { ...orderKey('gone'), version: 1 } }));
+    const seeded = (await readStreamRecords(tableName)).length;
+
+    await documentClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: tableName, Item: { ...orderKey('o2'), version: 1 } } },
+          {
+            Update: {
+              TableName: tableName,
+              Key: orderKey('o1'),
+              UpdateExpression: 'SET version = :next',
+              ConditionExpression: 'version = :expected',
+              ExpressionAttributeValues: { ':next': 2, ':expected': 1 },
+            },
+          },
+          { Delete: { TableName: tableName, Key: orderKey('gone') } },
+          { Put: { TableName: tableName, Item: { ...outboxKey('o1', 2), type: 'OrderCancelled' } } },
+        ],
+      }),
+    );
+
+    expect(await getItem(tableName, orderKey('o2'))).toEqual({ ...orderKey('o2'), version: 1 });
+    expect(await getItem(tableName, orderKey('o1'))).toEqual({ ...orderKey('o1'), version: 2 });
+    expect(await getItem(tableName, orderKey('gone'))).toBeUndefined();
+    expect(await getItem(tableName, outboxKey('o1', 2))).toEqual({ ...outboxKey('o1', 2), type: 'OrderCancelled' });
+    const records = (await readStreamRecords(tableName)).slice(seeded);
+    expect(records.map((record) => `${record.eventName} ${record.dynamodb?.Keys?.pk?.S} ${record.dynamodb?.Keys?.sk?.S}`)).toEqual([
+      'INSERT ORDER#o2 STATE',
+      'MODIFY ORDER#o1 STATE',
+      'REMOVE ORDER#gone STATE',
+      'INSERT ORDER#o1 OUTBOX#0000000002',
+    ]);
+    const sequenceNumbers = records.map((record) => BigInt(record.dynamodb?.SequenceNumber ?? '0'));
+    expect(sequenceNumbers).toEqual([...sequenceNumbers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(new Set(sequenceNumbers).size).toBe(4);
+  });
+
+  it('keeps every PutItem, and its stream record, that races cancelled transactions from other clients', async () => {
+    const { tableName } = await createOutboxTable(uniqueName('put-race'));
+    await documentClient().send(new PutCommand({ TableName: tableName, Item: { ...orderKey('o1'), version: 1 } }));
+    // Separate clients, so requests arrive on separate connections, interleaved as the server accepts them.
+    const clients = Array.from({ length: 4 }, () => DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig())));
+    const putCount = 120;
+    const cancelledCount = 40;
+    try {
+      const puts = Array.from({ length: putCount }, (_, i) =>
+        clients[i % 2]!.send(
+          new PutCommand({ TableName: tableName, Item: { pk: `RACE#${i}`, sk: 'STATE', i } }),
+        ),
+      );
+      const cancelled = Array.from({ length: cancelledCount }, (_, i) =>
+        cancellationCodes(
+          clients[2 + (i % 2)]!.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                // Same partitions as the racing puts, and the shared order: all must be rolled back.
+                { Put: { TableName: tableName, Item: { pk: `RACE#${i}`, sk: `TX#${i}` } } },
+                {
+                  Update: {
+                    TableName: tableName,
+                    Key: orderKey('o1'),
+                    UpdateExpression: 'SET version = :next',
+                    ExpressionAttributeValues: { ':next': 100 + i },
+                  },
+                },
+                failingConditionCheck(tableName),
+              ],
+            }),
+          ),
+        ),
+      );
+      const [, codes] = await Promise.all([Promise.all(puts), Promise.all(cancelled)]);
+      for (const code of codes) expect(code).toEqual(['None', 'None', 'ConditionalCheckFailed']);
+    } finally {
+      for (const client of clients) client.destroy();
+    }
+
+    for (let i = 0; i < putCount; i++) {
+      expect(await getItem(tableName, { pk: `RACE#${i}`, sk: 'STATE' })).toEqual({ pk: `RACE#${i}`, sk: 'STATE', i });
+    }
+    for (let i = 0; i < cancelledCount; i++) {
+      expect(await getItem(tableName, { pk: `RACE#${i}`, sk: `TX#${i}` })).toBeUndefined();
+    }
+    expect(await getItem(tableName, orderKey('o1'))).toEqual({ ...orderKey('o1'), version: 1 });
+    const records = await readStreamRecords(tableName);
+    expect(records.map((record) => `${record.eventName} ${record.dynamodb?.Keys?.pk?.S} ${record.dynamodb?.Keys?.sk?.S}`).sort()).toEqual(
+      ['INSERT ORDER#o1 STATE', ...Array.from({ length: putCount }, (_, i) => `INSERT RACE#${i} STATE`)].sort(),
     );
   });
 
@@ -266,6 +463,103 @@ describe('the emulator process', () => {
     } finally {
       parent.kill('SIGKILL');
     }
+  });
+});
+
+describe('the launcher refuses a moto other than the pinned one', () => {
+  const launcher = path.join(PROJECT_ROOT, 'local', 'emulator', 'moto_launcher.py');
+
+  async function withRequirements<T>(content: string, use: (file: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dualwrite-requirements-'));
+    try {
+      const file = path.join(dir, 'requirements-dev.txt');
+      await writeFile(file, content);
+      return await use(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  function run(python: string, args: string[], until?: RegExp): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(python, args, { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (until?.test(output)) child.kill('SIGKILL');
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, output }));
+    });
+  }
+
+  it('exits 3, naming both versions and the fix, when the requirements pin another moto than the installed one', async () => {
+    const python = await ensureEmulatorVenv(PROJECT_ROOT);
+    await withRequirements('moto[server]==5.1.0\n', async (requirements) => {
+      const { code, output } = await run(python, [launcher, '--port', '0', '--requirements', requirements]);
+
+      expect(code).toBe(3);
+      expect(output).toContain('refusing to start');
+      expect(output).toContain('moto 5.2.1 is installed');
+      expect(output).toContain(`pins moto 5.1.0`);
+      expect(output).toContain(`.venv/bin/pip install -r ${requirements}`);
+      expect(output).not.toContain('moto ready');
+    });
+  });
+
+  it('names requirements-dev.txt in the fix when it is the default requirements file', async () => {
+    const python = await ensureEmulatorVenv(PROJECT_ROOT);
+    const script = [
+      'import sys; from pathlib import Path',
+      `sys.path.insert(0, ${JSON.stringify(path.dirname(launcher))})`,
+      'import moto_launcher as m',
+      'try:',
+      '    m.check_moto_version("9.9.9", m.DEFAULT_REQUIREMENTS)',
+      'except m.WrongMotoVersion as e:',
+      '    print(e); sys.exit(3)',
+    ].join('\n');
+    const { code, output } = await run(python, ['-c', script]);
+
+    expect(code).toBe(3);
+    expect(output).toContain('moto 9.9.9 is installed');
+    expect(output).toContain('pins moto 5.2.1');
+    expect(output).toContain('Fix: .venv/bin/pip install -r requirements-dev.txt');
+  });
+
+  it('refuses a pin that differs from the moto the undo log was written for', async () => {
+    const python = await ensureEmulatorVenv(PROJECT_ROOT);
+    await withRequirements('moto[server]==5.3.0\n', async (requirements) => {
+      const script = [
+        'import sys; from pathlib import Path',
+        `sys.path.insert(0, ${JSON.stringify(path.dirname(launcher))})`,
+        'import moto_launcher as m',
+        'try:',
+        `    m.check_moto_version("5.3.0", Path(${JSON.stringify(requirements)}))`,
+        'except m.WrongMotoVersion as e:',
+        '    print(e); sys.exit(3)',
+      ].join('\n');
+      const { code, output } = await run(python, ['-c', script]);
+
+      expect(code).toBe(3);
+      expect(output).toContain('pins moto 5.3.0');
+      expect(output).toContain('written for moto 5.2.1');
+    });
+  });
+
+  it('still starts stock moto (--no-undo-log) under another pin', async () => {
+    const python = await ensureEmulatorVenv(PROJECT_ROOT);
+    await withRequirements('moto[server]==5.1.0\n', async (requirements) => {
+      const { output } = await run(
+        python,
+        [launcher, '--port', '0', '--no-undo-log', '--requirements', requirements],
+        /moto ready on http:\/\/\S+/,
+      );
+
+      expect(output).toMatch(/moto ready on http:\/\/127\.0\.0\.1:\d+ \(TransactWriteItems undo log off/);
+      expect(output).not.toContain('refusing');
+    });
   });
 });
 
