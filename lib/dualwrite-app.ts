@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { DualwriteStack } from './dualwrite-stack';
 
 export interface BuildDualwriteAppOptions {
@@ -17,8 +18,8 @@ export interface BuildDualwriteAppOptions {
 }
 
 /**
- * Builds the sample app. `bin/app.ts` calls it for the CLI; the local runtime and the infra tests
- * call it in-process. cdk.json's context (feature flags) and the CLI's path and asset metadata are
+ * Builds the sample app, with cdk-nag's AwsSolutions checks. `bin/app.ts` calls it for the CLI; the
+ * local runtime and the infra tests call it in-process. cdk.json's context (feature flags) and the CLI's path and asset metadata are
  * applied both ways, so an in-process template has the resources, properties and metadata that
  * `cdk synth` writes (the CLI adds only its `CDKMetadata` resource).
  */
@@ -35,6 +36,12 @@ export function buildDualwriteApp(options: BuildDualwriteAppOptions = {}): { app
       ...options.context,
     },
   });
+  // cdk-nag 3 is a policy validation plugin, not an aspect: every synthesis of this app (the CLI,
+  // the local runtime, Template.fromStack in the infra tests) checks the AwsSolutions rules, and any
+  // finding not acknowledged with its reason (Validations.of(construct).acknowledge, next to the
+  // construct it concerns) fails it: `app.synth()` throws in-process, and the CLI's `cdk synth`
+  // prints the report and exits 1. Warnings count as findings too (the pack reports no success).
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const stackName = options.stackName ?? 'Dualwrite';
   const stack = new DualwriteStack(app, stackName, { stackName });
   return { app, stack };

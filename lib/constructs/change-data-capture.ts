@@ -1,18 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
-import type { DeadLetterQueueChoice } from './internal/queues';
-import { type StreamEventSourceOverrides, StreamEventPublisher } from './internal/stream-publisher';
+import { RUNBOOK_SECTIONS } from './internal/alarms';
+import { type StreamPublisherProps, StreamEventPublisher } from './internal/stream-publisher';
 
-/** The dead-letter queue (`existingDeadLetterQueueObj` / `deadLetterQueueProps`) is the stream
- * event source's on-failure destination: it receives the metadata of batches given up on. */
-export interface ChangeDataCaptureProps extends DeadLetterQueueChoice {
-  /** The table whose item changes become events. It must have a NEW_AND_OLD_IMAGES stream. */
-  readonly table: dynamodb.ITable;
-  /** The bus the function publishes to (`PutEvents`, granted on this bus only). */
-  readonly eventBus: events.IEventBus;
+/**
+ * `table` is the table whose item changes become events. The dead-letter queue
+ * (`existingDeadLetterQueueObj` / `deadLetterQueueProps`) is the stream event source's on-failure
+ * destination: it receives the metadata of batches given up on.
+ */
+export interface ChangeDataCaptureProps extends StreamPublisherProps {
   /**
    * The handler file: a module exporting `handler = makeChangeDataCaptureHandler({ mapper })`
    * (`lambdas/dualwrite/cdc/change-data-capture.ts`). Resolved against the working directory,
@@ -26,27 +23,37 @@ export interface ChangeDataCaptureProps extends DeadLetterQueueChoice {
    */
   readonly filterPatterns: Array<{ [key: string]: unknown }>;
   /**
-   * Merged over the function defaults. `EVENT_BUS_NAME` and `OUTBOX_TABLE_NAME` always name
-   * `eventBus` and `table`. Give the entry as `entry`, not as `functionProps.entry`.
+   * Merged over the function defaults. `EVENT_BUS_NAME`, `OUTBOX_TABLE_NAME` and the `RELAY_*`
+   * timing variables always come from the construct's props. Give the entry as `entry`, not as
+   * `functionProps.entry`. A role of your own gets only what the construct grants (not the log group).
    *
-   * @default - handler `handler`, Node.js 22, ARM64, 512 MB, 60 s, a log group kept one month,
-   * minified bundle with source maps, `@aws-sdk/*` external, `POWERTOOLS_SERVICE_NAME` the construct id
+   * @default - handler `handler`, Node.js 22, ARM64, 512 MB, 60 s, a log group kept one month, a role
+   * allowed to write to it, minified bundle with source maps, `@aws-sdk/*` external,
+   * `POWERTOOLS_SERVICE_NAME` the construct id
    */
   readonly functionProps?: NodejsFunctionProps;
   /**
-   * Merged over the stream event source defaults. Filters (`filterPatterns`), partial batch
-   * responses and the on-failure destination are not overridable here.
+   * How long the event source gathers records before invoking. Entity writes are not
+   * latency-critical events; a second of batching fills `PutEvents` calls.
    *
-   * @default - TRIM_HORIZON, batch size 100, batching window 1 s, bisect on error, 10 retries,
-   * maximum record age 1 h, parallelization factor 1
+   * @default Duration.seconds(1)
    */
-  readonly eventSourceProps?: StreamEventSourceOverrides;
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Records older than this are given up on. A dropped CDC batch can only be redriven from the
+   * stream itself (there is no outbox item), and stream records live 24 h: giving up early leaves
+   * most of that day for a redrive.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxRecordAge?: Duration;
 }
 
 /**
  * Transaction log tailing: DynamoDB stream (filtered to the items you name) → your mapper, wrapped
- * by makeChangeDataCaptureHandler → EventBridge, with an SQS on-failure destination. The service
- * writes only its entity; this construct turns the item images into domain events.
+ * by makeChangeDataCaptureHandler → EventBridge, with an SQS on-failure destination and alarms
+ * (dead-letter queue, iterator age, FAILED events). The service writes only its entity; this
+ * construct turns the item images into domain events.
  */
 export class ChangeDataCapture extends StreamEventPublisher {
   constructor(scope: Construct, id: string, props: ChangeDataCaptureProps) {
@@ -66,15 +73,12 @@ export class ChangeDataCapture extends StreamEventPublisher {
         timeout: Duration.seconds(60),
         serviceName: id,
       },
-      eventSourceDefaults: {
-        // Entity writes are not latency-critical events; a second of batching fills PutEvents calls.
-        maxBatchingWindow: Duration.seconds(1),
-        // A dropped CDC batch can only be redriven from the stream itself (there is no outbox item),
-        // and stream records live 24 h: give up early enough to leave most of that day for a redrive.
-        maxRecordAge: Duration.hours(1),
-      },
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(1),
+      maxRecordAge: props.maxRecordAge ?? Duration.hours(1),
       // Terminal per-event failures are recorded as items of the table (there is no outbox item to mark).
       tableActions: ['PutItem'],
+      deadLetterQueueMeaning: 'the CDC function gave up on stream batches; their item changes were not all published.',
+      deadLetterQueueRunbookSection: RUNBOOK_SECTIONS.cdcDeadLetterQueue,
     });
   }
 }

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,10 +8,11 @@ import type { NodejsFunction, NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type AlarmChoice, RUNBOOK_SECTIONS, deadLetterQueueAlarm } from './internal/alarms';
 import { type DeadLetterQueueChoice, QUEUE_SECURITY_DEFAULTS, resolveDeadLetterQueue } from './internal/queues';
 import { createNodejsFunction } from './internal/lambda-function';
 import { tableDefaults } from './internal/table-defaults';
-import { grantTableItemActions } from './table-grants';
+import { IDEMPOTENCY_RECORD_ACTIONS, grantTableItemActions } from './table-grants';
 
 /** Powertools' DynamoDBPersistenceLayer defaults: partition key `id`, expiry attribute `expiration`. */
 export const IDEMPOTENCY_KEY_ATTRIBUTE = 'id';
@@ -21,7 +23,7 @@ const DEFAULT_FUNCTION_TIMEOUT = Duration.seconds(30);
 /** Idempotency table settings a user may change; the key and TTL attribute are Powertools'. */
 export type IdempotencyTableOverrides = Omit<dynamodb.TableProps, 'partitionKey' | 'sortKey' | 'timeToLiveAttribute'>;
 
-export interface IdempotentEventConsumerProps extends DeadLetterQueueChoice {
+export interface IdempotentEventConsumerProps extends DeadLetterQueueChoice, AlarmChoice {
   /** The bus the rule listens on. */
   readonly eventBus: events.IEventBus;
   /** Which events of the bus this consumer receives. */
@@ -35,9 +37,12 @@ export interface IdempotentEventConsumerProps extends DeadLetterQueueChoice {
   /**
    * Merged over the function defaults; `environment` is merged too, and `IDEMPOTENCY_TABLE_NAME`
    * always names the idempotency table. Give the entry as `entry`, not as `functionProps.entry`.
+   * The construct grants the queue and the idempotency table only: grant what your handler itself
+   * uses on `function`. A role of your own gets only what the construct grants (not the log group).
    *
-   * @default - handler `handler`, Node.js 22, ARM64, 256 MB, 30 s, a log group kept one month,
-   * minified bundle with source maps, `@aws-sdk/*` external, `POWERTOOLS_SERVICE_NAME` the construct id
+   * @default - handler `handler`, Node.js 22, ARM64, 256 MB, 30 s, a log group kept one month, a role
+   * allowed to write to it, minified bundle with source maps, `@aws-sdk/*` external,
+   * `POWERTOOLS_SERVICE_NAME` the construct id
    */
   readonly functionProps?: NodejsFunctionProps;
   /**
@@ -50,7 +55,7 @@ export interface IdempotentEventConsumerProps extends DeadLetterQueueChoice {
   /**
    * Merged over the idempotency table defaults. Cannot be combined with `existingIdempotencyTableObj`.
    *
-   * @default - pay per request, AWS-managed encryption, point-in-time recovery on,
+   * @default - pay per request, encrypted with the AWS-managed key (`aws/dynamodb`), point-in-time recovery on,
    * RemovalPolicy.DESTROY (its records expire within days; losing them on stack deletion is harmless)
    */
   readonly idempotencyTableProps?: IdempotencyTableOverrides;
@@ -97,6 +102,10 @@ export class IdempotentEventConsumer extends Construct {
   public readonly logGroup: logs.ILogGroup;
   public readonly idempotencyTable: dynamodb.ITable;
   public readonly eventSource: SqsEventSource;
+  /** Messages in the dead-letter queue (≥ 1): events the handler failed `maxReceiveCount` times, or EventBridge could not deliver. */
+  public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
+  /** Every alarm of this construct. */
+  public readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: IdempotentEventConsumerProps) {
     super(scope, id);
@@ -124,8 +133,7 @@ export class IdempotentEventConsumer extends Construct {
     );
     this.function = created.function;
     this.logGroup = created.logGroup;
-    // What Powertools' DynamoDBPersistenceLayer calls: get, put (conditional), update, delete.
-    grantTableItemActions(this.idempotencyTable, this.function, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+    grantTableItemActions(this.idempotencyTable, this.function, IDEMPOTENCY_RECORD_ACTIONS);
 
     this.eventSource = new SqsEventSource(this.queue, {
       batchSize: props.batchSize ?? 10,
@@ -139,6 +147,15 @@ export class IdempotentEventConsumer extends Construct {
       eventPattern: props.eventPattern,
       targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
     });
+
+    this.deadLetterQueueAlarm = deadLetterQueueAlarm(
+      this,
+      this.deadLetterQueue,
+      'events the consumer failed to process (or EventBridge failed to deliver) are in its dead-letter queue.',
+      RUNBOOK_SECTIONS.consumerDeadLetterQueue,
+      props.alarmTopic,
+    );
+    this.alarms = [this.deadLetterQueueAlarm];
   }
 
   private createIdempotencyTable(overrides: IdempotencyTableOverrides = {}): dynamodb.Table {

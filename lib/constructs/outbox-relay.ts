@@ -2,12 +2,10 @@ import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { OUTBOX_SORT_KEY_PREFIX } from '../../lambdas/dualwrite/outbox';
-import type { DeadLetterQueueChoice } from './internal/queues';
-import { type StreamEventSourceOverrides, StreamEventPublisher } from './internal/stream-publisher';
+import { RUNBOOK_SECTIONS } from './internal/alarms';
+import { type StreamPublisherProps, StreamEventPublisher } from './internal/stream-publisher';
 
 /** The generic relay handler shipped with dualwrite (used as is; it knows no domain). */
 export const RELAY_HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'dualwrite', 'relay', 'handler.ts');
@@ -18,36 +16,44 @@ export const OUTBOX_INSERT_FILTER = FilterCriteria.filter({
   dynamodb: { Keys: { sk: { S: FilterRule.beginsWith(OUTBOX_SORT_KEY_PREFIX) } } },
 });
 
-/** The dead-letter queue (`existingDeadLetterQueueObj` / `deadLetterQueueProps`) is the stream
- * event source's on-failure destination: it receives the metadata of batches given up on. */
-export interface OutboxRelayProps extends DeadLetterQueueChoice {
-  /** The outbox table (an OutboxTable's `table`, or any table with that layout). It must have a stream. */
-  readonly table: dynamodb.ITable;
-  /** The bus the relay publishes to (`PutEvents`, granted on this bus only). */
-  readonly eventBus: events.IEventBus;
+/**
+ * `table` is the outbox table (an OutboxTable's `table`, or any table with that layout). The
+ * dead-letter queue (`existingDeadLetterQueueObj` / `deadLetterQueueProps`) is the stream event
+ * source's on-failure destination: it receives the metadata of batches given up on.
+ */
+export interface OutboxRelayProps extends StreamPublisherProps {
   /**
-   * Merged over the relay function defaults (entry, memory, timeout, environment, bundling, …).
-   * `EVENT_BUS_NAME` and `OUTBOX_TABLE_NAME` always name `eventBus` and `table`.
+   * Merged over the relay function defaults (entry, memory, timeout, environment, bundling, role, …).
+   * `EVENT_BUS_NAME`, `OUTBOX_TABLE_NAME` and the `RELAY_*` timing variables always come from the
+   * construct's props. A role of your own gets only what the construct grants (not the log group).
    *
    * @default - entry `lambdas/dualwrite/relay/handler.ts`, handler `handler`, Node.js 22, ARM64,
-   * 512 MB, 60 s, a log group kept one month, minified bundle with source maps, `@aws-sdk/*` external,
-   * `POWERTOOLS_SERVICE_NAME` the construct id
+   * 512 MB, 60 s, a log group kept one month, a role allowed to write to it, minified bundle with
+   * source maps, `@aws-sdk/*` external, `POWERTOOLS_SERVICE_NAME` the construct id
    */
   readonly functionProps?: NodejsFunctionProps;
   /**
-   * Merged over the stream event source defaults. The `INSERT` of `OUTBOX#` filter, partial batch
-   * responses and the on-failure destination are fixed: the relay handler relies on them.
+   * How long the event source gathers records before invoking. Zero publishes as soon as a commit
+   * reaches the stream: the relay is on the latency path of every event.
    *
-   * @default - TRIM_HORIZON, batch size 100, batching window 0 s, bisect on error, 10 retries,
-   * maximum record age 6 h, parallelization factor 1
+   * @default Duration.seconds(0)
    */
-  readonly eventSourceProps?: StreamEventSourceOverrides;
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Records older than this are given up on (their batch goes to the dead-letter queue). Long
+   * enough to ride out a few hours of EventBridge trouble without a manual redrive; past it,
+   * redrive re-reads the outbox items, which outlive the stream by their TTL.
+   *
+   * @default Duration.hours(6)
+   */
+  readonly maxRecordAge?: Duration;
 }
 
 /**
  * Transactional outbox relay: DynamoDB stream (new outbox items only) → relay function → EventBridge,
- * with an SQS on-failure destination. Besides reading the stream, the function may write items of
- * the table (the FAILED mark of DESIGN §4) and put events on this bus, nothing more.
+ * with an SQS on-failure destination and alarms (dead-letter queue, iterator age, FAILED events).
+ * Besides reading the stream, the function may update and put items of the table (the FAILED mark
+ * of DESIGN §4), put events on this bus and send to its dead-letter queue, nothing more.
  */
 export class OutboxRelay extends StreamEventPublisher {
   constructor(scope: Construct, id: string, props: OutboxRelayProps) {
@@ -61,16 +67,13 @@ export class OutboxRelay extends StreamEventPublisher {
         timeout: Duration.seconds(60),
         serviceName: id,
       },
-      eventSourceDefaults: {
-        // Publish as soon as a commit reaches the stream: the relay is on the latency path.
-        maxBatchingWindow: Duration.seconds(0),
-        // Rides out a few hours of EventBridge trouble without a manual redrive. Past that the
-        // batch goes to the DLQ; redrive re-reads the outbox items, which outlive the stream by TTL.
-        maxRecordAge: Duration.hours(6),
-      },
+      maxBatchingWindow: props.maxBatchingWindow ?? Duration.seconds(0),
+      maxRecordAge: props.maxRecordAge ?? Duration.hours(6),
       // The FAILED mark is an UpdateItem; when the outbox item is already gone the marker puts it
       // back from the stream image (a conditional PutItem) rather than lose the event.
       tableActions: ['UpdateItem', 'PutItem'],
+      deadLetterQueueMeaning: 'the relay gave up on stream batches; their outbox items were not all published.',
+      deadLetterQueueRunbookSection: RUNBOOK_SECTIONS.relayDeadLetterQueue,
     });
   }
 }

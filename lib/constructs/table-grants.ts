@@ -4,6 +4,9 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 /** What a function that reads and writes single items (and their transactions) needs. */
 export const ITEM_READ_WRITE_ACTIONS = ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] as const;
 
+/** What Powertools' DynamoDBPersistenceLayer calls on its idempotency table: get, put (conditional), update, delete. */
+export const IDEMPOTENCY_RECORD_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const;
+
 export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 /**

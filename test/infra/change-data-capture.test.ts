@@ -6,8 +6,21 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, test } from 'vitest';
 import { ChangeDataCapture, type ChangeDataCaptureProps } from '../../lib/constructs/change-data-capture';
 import { OutboxTable } from '../../lib/constructs/outbox-table';
+import { Duration } from 'aws-cdk-lib';
 import { streamEventSourceTests } from './support/stream-event-source-suite';
-import { FIXTURE_ENTRY, arnOf, asList, logicalIdOf, newTestStack, ref, statementsAllowing, statementsOfRole } from './support/templates';
+import { streamPublisherTests } from './support/stream-publisher-suite';
+import {
+  FIXTURE_ENTRY,
+  arnOf,
+  asList,
+  logicalIdOf,
+  managedPolicyArnsOfRole,
+  newTestStack,
+  permissionsOfRole,
+  ref,
+  statementsAllowing,
+  statementsOfRole,
+} from './support/templates';
 
 const CUSTOMER_FILTER = FilterCriteria.filter({
   dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('CUSTOMER#') }, sk: { S: FilterRule.isEqual('STATE') } } },
@@ -62,9 +75,52 @@ describe('ChangeDataCapture function', () => {
     expect(actions).not.toContain('dynamodb:DeleteItem');
   });
 
+  test('has exactly the permissions of the stream, the bus, the failure-record put, the queue and its log group', () => {
+    const stream = { 'Fn::GetAtt': [logicalIdOf(table), 'StreamArn'] };
+    expect(permissionsOfRole(template, roleId)).toEqual({
+      'dynamodb:DescribeStream': [stream],
+      'dynamodb:GetRecords': [stream],
+      'dynamodb:GetShardIterator': [stream],
+      'dynamodb:ListStreams': ['*'],
+      'dynamodb:PutItem': [arnOf(table)],
+      'events:PutEvents': [arnOf(eventBus)],
+      'sqs:SendMessage': [arnOf(cdc.deadLetterQueue)],
+      'logs:CreateLogStream': [arnOf(cdc.logGroup)],
+      'logs:PutLogEvents': [arnOf(cdc.logGroup)],
+    });
+  });
+
+  test('its role has no AWS-managed policy', () => {
+    expect(managedPolicyArnsOfRole(template, roleId)).toEqual([]);
+  });
+
   test('its dead-letter queue is encrypted and keeps messages 14 days', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
   });
+});
+
+describe('ChangeDataCapture props', () => {
+  test('maxRecordAge sets the record age', () => {
+    synth({ maxRecordAge: Duration.hours(3) }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      MaximumRecordAgeInSeconds: 3 * 3600,
+    });
+  });
+
+  test('maxBatchingWindow sets the batching window', () => {
+    synth({ maxBatchingWindow: Duration.seconds(0) }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      MaximumBatchingWindowInSeconds: 0,
+    });
+  });
+});
+
+streamPublisherTests({
+  owner: 'ChangeDataCapture',
+  build: (props) => {
+    const { cdc, template } = synth(props);
+    return { publisher: cdc, template };
+  },
+  service: 'Changes',
+  deadLetterQueueRunbookSection: 'cdc-dead-letter-queue',
 });
 
 describe('ChangeDataCapture validation', () => {

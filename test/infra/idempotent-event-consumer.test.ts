@@ -2,10 +2,22 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, test } from 'vitest';
 import { IdempotentEventConsumer, type IdempotentEventConsumerProps } from '../../lib/constructs/idempotent-event-consumer';
-import { FIXTURE_ENTRY, arnOf, asList, logicalIdOf, newTestStack, ref, statementsAllowing } from './support/templates';
+import {
+  FIXTURE_ENTRY,
+  alarmProperties,
+  arnOf,
+  asList,
+  logicalIdOf,
+  managedPolicyArnsOfRole,
+  newTestStack,
+  permissionsOfRole,
+  ref,
+  statementsAllowing,
+} from './support/templates';
 
 const PATTERN = { source: ['dualwrite.orders'], detailType: ['OrderPlaced'] };
 
@@ -125,6 +137,10 @@ describe('IdempotentEventConsumer idempotency table (created)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
   });
 
+  test('is encrypted with the AWS-managed key', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: { SSEEnabled: true } });
+  });
+
   test('is named to the function', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ IDEMPOTENCY_TABLE_NAME: ref(consumer.idempotencyTable) }) },
@@ -154,6 +170,79 @@ describe('IdempotentEventConsumer function', () => {
 
   test('may consume from its queue only', () => {
     expect(statementsAllowing(template, roleId, 'sqs:DeleteMessage').map((s) => s.Resource)).toEqual([arnOf(consumer.queue)]);
+  });
+
+  test('has exactly the permissions of its queue, its idempotency records and its log group', () => {
+    const queue = [arnOf(consumer.queue)];
+    const records = [arnOf(consumer.idempotencyTable)];
+    expect(permissionsOfRole(template, roleId)).toEqual({
+      // What the SQS event source needs (CDK's grantConsumeMessages).
+      'sqs:ReceiveMessage': queue,
+      'sqs:ChangeMessageVisibility': queue,
+      'sqs:GetQueueUrl': queue,
+      'sqs:DeleteMessage': queue,
+      'sqs:GetQueueAttributes': queue,
+      'dynamodb:GetItem': records,
+      'dynamodb:PutItem': records,
+      'dynamodb:UpdateItem': records,
+      'dynamodb:DeleteItem': records,
+      'logs:CreateLogStream': [arnOf(consumer.logGroup)],
+      'logs:PutLogEvents': [arnOf(consumer.logGroup)],
+    });
+  });
+
+  test('its role has no AWS-managed policy', () => {
+    expect(managedPolicyArnsOfRole(template, roleId)).toEqual([]);
+  });
+});
+
+describe('IdempotentEventConsumer dead-letter queue alarm', () => {
+  const { template, consumer } = synth();
+  const alarm = () => alarmProperties(template, consumer.deadLetterQueueAlarm);
+
+  test('is the one alarm of the construct', () => {
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toEqual([logicalIdOf(consumer.deadLetterQueueAlarm)]);
+    expect(consumer.alarms).toEqual([consumer.deadLetterQueueAlarm]);
+  });
+
+  test('watches the messages visible in the dead-letter queue', () => {
+    expect(alarm()).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(consumer.deadLetterQueue), 'QueueName'] } }],
+      Statistic: 'Maximum',
+    });
+  });
+
+  test('fires on one message', () => {
+    expect(alarm()).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
+  });
+
+  test('missing data is not a breach', () => {
+    expect(alarm().TreatMissingData).toBe('notBreaching');
+  });
+
+  test('points to the runbook section consumer-dead-letter-queue', () => {
+    expect(alarm().AlarmDescription).toMatch(/Runbook: docs\/runbook\.md#consumer-dead-letter-queue$/);
+  });
+
+  test('has no actions without alarmTopic', () => {
+    expect(alarm().AlarmActions).toBeUndefined();
+  });
+
+  test('notifies alarmTopic on ALARM and on OK', () => {
+    const stack = newTestStack();
+    const alarmTopic = new sns.Topic(stack, 'Alarms');
+    const other = new IdempotentEventConsumer(stack, 'Consumer', {
+      eventBus: new events.EventBus(stack, 'Bus'),
+      eventPattern: PATTERN,
+      entry: FIXTURE_ENTRY,
+      alarmTopic,
+    });
+    expect(alarmProperties(Template.fromStack(stack), other.deadLetterQueueAlarm)).toMatchObject({
+      AlarmActions: [ref(alarmTopic)],
+      OKActions: [ref(alarmTopic)],
+    });
   });
 });
 

@@ -7,7 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { OutboxRelay, type OutboxRelayProps } from '../../lib/constructs/outbox-relay';
 import { OutboxTable } from '../../lib/constructs/outbox-table';
 import { streamEventSourceTests } from './support/stream-event-source-suite';
-import { arnOf, asList, logicalIdOf, newTestStack, ref, statementsAllowing, statementsOfRole } from './support/templates';
+import { streamPublisherTests } from './support/stream-publisher-suite';
+import { arnOf, logicalIdOf, managedPolicyArnsOfRole, newTestStack, permissionsOfRole, ref, statementsAllowing } from './support/templates';
 
 function synth(props: Partial<OutboxRelayProps> = {}) {
   const stack = newTestStack();
@@ -129,31 +130,38 @@ describe('OutboxRelay permissions', () => {
     expect(statementsAllowing(template, roleId, 'sqs:SendMessage').map((s) => s.Resource)).toEqual([arnOf(relay.deadLetterQueue)]);
   });
 
-  test('has no other actions than the stream, the bus, the two item writes and the queue', () => {
-    const actions = statementsOfRole(template, roleId).flatMap((s) => asList(s.Action)).sort();
-    expect(actions).toEqual(
-      [
-        'dynamodb:DescribeStream',
-        'dynamodb:GetRecords',
-        'dynamodb:GetShardIterator',
-        'dynamodb:ListStreams',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'events:PutEvents',
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:SendMessage',
-      ].sort(),
-    );
+  test('has exactly the permissions of the stream, the bus, the two item writes, the queue and its log group', () => {
+    const stream = { 'Fn::GetAtt': [logicalIdOf(table), 'StreamArn'] };
+    expect(permissionsOfRole(template, roleId)).toEqual({
+      'dynamodb:DescribeStream': [stream],
+      'dynamodb:GetRecords': [stream],
+      'dynamodb:GetShardIterator': [stream],
+      'dynamodb:ListStreams': ['*'],
+      'dynamodb:PutItem': [arnOf(table)],
+      'dynamodb:UpdateItem': [arnOf(table)],
+      'events:PutEvents': [arnOf(eventBus)],
+      'sqs:SendMessage': [arnOf(relay.deadLetterQueue)],
+      'logs:CreateLogStream': [arnOf(relay.logGroup)],
+      'logs:PutLogEvents': [arnOf(relay.logGroup)],
+    });
+  });
+
+  test('its role has no AWS-managed policy', () => {
+    expect(managedPolicyArnsOfRole(template, roleId)).toEqual([]);
   });
 });
 
 describe('OutboxRelay props', () => {
-  test('eventSourceProps override the defaults', () => {
-    synth({ eventSourceProps: { batchSize: 25, maxRecordAge: Duration.hours(1) } }).template.hasResourceProperties(
-      'AWS::Lambda::EventSourceMapping',
-      { BatchSize: 25, MaximumRecordAgeInSeconds: 3600, BisectBatchOnFunctionError: true },
-    );
+  test('maxRecordAge sets the record age', () => {
+    synth({ maxRecordAge: Duration.hours(1) }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      MaximumRecordAgeInSeconds: 3600,
+    });
+  });
+
+  test('maxBatchingWindow sets the batching window', () => {
+    synth({ maxBatchingWindow: Duration.seconds(2) }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      MaximumBatchingWindowInSeconds: 2,
+    });
   });
 
   test('functionProps override the defaults and keep the required environment', () => {
@@ -188,6 +196,16 @@ describe('OutboxRelay props', () => {
   });
 });
 
+streamPublisherTests({
+  owner: 'OutboxRelay',
+  build: (props) => {
+    const { relay, template } = synth(props);
+    return { publisher: relay, template };
+  },
+  service: 'Relay',
+  deadLetterQueueRunbookSection: 'relay-dead-letter-queue',
+});
+
 describe('OutboxRelay validation', () => {
   test('refuses a table without a stream', () => {
     const stack = newTestStack();
@@ -211,6 +229,6 @@ describe('OutboxRelay validation', () => {
   });
 
   test('refuses a batch size over 10000 (the event source rule)', () => {
-    expect(() => synth({ eventSourceProps: { batchSize: 10_001 } })).toThrow(/batch size must be between 1 and 10000/);
+    expect(() => synth({ batchSize: 10_001 })).toThrow(/batch size must be between 1 and 10000/);
   });
 });

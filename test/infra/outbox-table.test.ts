@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { OutboxTable } from '../../lib/constructs/outbox-table';
@@ -73,6 +73,22 @@ describe('OutboxTable with default props', () => {
 
   test('is retained when it leaves the stack', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('OutboxTable outbox retention', () => {
+  const build = (props: ConstructorParameters<typeof OutboxTable>[2] = {}) => new OutboxTable(newTestStack(), 'Outbox', props);
+
+  test('is 7 days by default (outboxTtlSeconds)', () => {
+    expect(build().outboxTtlSeconds).toBe(7 * 24 * 3600);
+  });
+
+  test('outboxRetention sets outboxTtlSeconds', () => {
+    expect(build({ outboxRetention: Duration.days(30) }).outboxTtlSeconds).toBe(30 * 24 * 3600);
+  });
+
+  test('refuses a retention shorter than the stream keeps records (1 day)', () => {
+    expect(() => build({ outboxRetention: Duration.hours(23) })).toThrow(/OutboxTable: outboxRetention \(82800 s\) is shorter than 1 day/);
   });
 });
 

@@ -61,3 +61,32 @@ export function statementsAllowing(template: Template, roleLogicalId: string, ac
     (statement) => statement.Effect === 'Allow' && asList(statement.Action).includes(action),
   );
 }
+
+/**
+ * What a role may do, from every identity policy attached to it (AWS::IAM::Policy resources naming
+ * it and its inline policies): action → the resources it is allowed on, in template form.
+ * Managed policies are listed apart (`managedPolicyArns`), since they hold no statements here.
+ */
+export function permissionsOfRole(template: Template, roleLogicalId: string): Record<string, unknown[]> {
+  const role = template.findResources('AWS::IAM::Role')[roleLogicalId];
+  if (role === undefined) throw new Error(`no role ${roleLogicalId} in the template`);
+  const statements = [...statementsOfRole(template, roleLogicalId)];
+  for (const policy of role.Properties.Policies ?? []) statements.push(...policy.PolicyDocument.Statement);
+  const permissions: Record<string, unknown[]> = {};
+  for (const statement of statements) {
+    if (statement.Effect !== 'Allow') continue;
+    for (const action of asList(statement.Action)) {
+      permissions[action] = [...(permissions[action] ?? []), ...asList(statement.Resource)];
+    }
+  }
+  return permissions;
+}
+
+export function managedPolicyArnsOfRole(template: Template, roleLogicalId: string): unknown[] {
+  return template.findResources('AWS::IAM::Role')[roleLogicalId]?.Properties.ManagedPolicyArns ?? [];
+}
+
+/** The alarm resource of an alarm construct. */
+export function alarmProperties(template: Template, alarm: IConstruct): Record<string, any> {
+  return template.findResources('AWS::CloudWatch::Alarm')[logicalIdOf(alarm)].Properties;
+}
