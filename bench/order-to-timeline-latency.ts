@@ -9,7 +9,9 @@
  * and prints the distribution measured in this one run. The observation is a GET polled every
  * `--poll-ms`, so each figure includes up to one poll interval plus one GET.
  */
+import type { RuntimeLog } from '../local/log';
 import { startLocalRuntime } from '../local/runtime';
+import { percentile } from './lib/stats';
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -22,16 +24,34 @@ function argument(name: string, fallback: number): number {
   return value;
 }
 
-function percentile(sorted: number[], p: number): number {
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
+export interface OrderToTimelineOptions {
+  orders?: number;
+  pollMs?: number;
+  timeoutMs?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** The runtime's log. @default the runtime's console log */
+  log?: RuntimeLog;
 }
 
-async function main(): Promise<void> {
-  const orders = argument('orders', 100);
-  const pollMs = argument('poll-ms', 10);
-  const timeoutMs = 30_000;
-  const runtime = await startLocalRuntime({ port: 0, emulatorPort: 0, outputsFile: `.local/bench-outputs-${process.pid}.json` });
+export interface OrderToTimelineResult {
+  orders: number;
+  /** One per event seen, in order placed: ms from the 201 to the GET that showed it. */
+  latenciesMs: number[];
+  /** Orders whose event did not show within `timeoutMs`. */
+  lost: number;
+  pollMs: number;
+  timeoutMs: number;
+}
+
+/**
+ * Starts its own local runtime (emulator included) on free ports, places `orders` orders one after
+ * the other (each waits for its own event) and stops the runtime again.
+ */
+export async function measureOrderToTimelineLatency(options: OrderToTimelineOptions = {}): Promise<OrderToTimelineResult> {
+  const orders = options.orders ?? 100;
+  const pollMs = options.pollMs ?? 10;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const runtime = await startLocalRuntime({ port: 0, emulatorPort: 0, outputsFile: `.local/bench-outputs-${process.pid}.json`, ...(options.log ? { log: options.log } : {}) });
   const api = runtime.apiUrl.replace(/\/$/, '');
   const latencies: number[] = [];
   let lost = 0;
@@ -57,13 +77,22 @@ async function main(): Promise<void> {
       }
       if (seenAt === undefined) lost += 1;
       else latencies.push(seenAt - placedAt);
+      options.onProgress?.(i + 1, orders);
     }
   } finally {
     await runtime.stop();
   }
-  const sorted = [...latencies].sort((a, b) => a - b);
+  return { orders, latenciesMs: latencies, lost, pollMs, timeoutMs };
+}
+
+async function main(): Promise<void> {
+  const { orders, latenciesMs, lost, pollMs, timeoutMs } = await measureOrderToTimelineLatency({
+    orders: argument('orders', 100),
+    pollMs: argument('poll-ms', 10),
+  });
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
   const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
-  console.log(`orders placed: ${orders}; events seen in the timeline: ${latencies.length}; not seen within ${timeoutMs / 1000} s: ${lost}`);
+  console.log(`orders placed: ${orders}; events seen in the timeline: ${latenciesMs.length}; not seen within ${timeoutMs / 1000} s: ${lost}`);
   if (sorted.length > 0) {
     console.log(
       `201 → timeline: min ${fmt(sorted[0])}, median ${fmt(percentile(sorted, 50))}, p90 ${fmt(percentile(sorted, 90))}, ` +
@@ -73,7 +102,10 @@ async function main(): Promise<void> {
   if (lost > 0) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+// Run as a script (`npm run bench:latency`); `npm run bench` imports the function instead.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
