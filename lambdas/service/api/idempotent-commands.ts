@@ -6,7 +6,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../errors';
 import { toHttpError } from '../http/error-response';
 import { validate } from '../http/validation';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { nonBlankString, validate } from '../http/validation';
 
 /** `PUT /customers/{customerId}`: zod's email format (one @, a dotted domain, no spaces), at most 254 characters. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { integerBetween, nonBlankString, validate } from '../http/validation';
 
 /** Bounds that keep every order's event far below EventBridge's 256 KB and its total an exact integer. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { integerBetween, validate } from '../http/validation';
 
 /** The largest order total `POST /orders` can produce (100 items × 10,000 × 100,000,000 cents). */
