@@ -6,6 +6,7 @@ import { conditionHolds } from './intrinsics';
 import type { RuntimeLog } from './log';
 import type { ProvisionedResources } from './resources';
 import type { TtlDeletionLookup } from './ttl-deletions';
+import type { EventSourceFaults } from './faults';
 import { SqsEventSource, sqsSettingsFromMapping } from './sqs-event-source';
 import { DynamoDbStreamEventSource, streamSettingsFromMapping } from './stream-event-source';
 import { resourcesOfType, type CfnTemplate } from './template';
@@ -24,6 +25,8 @@ export interface CreateEventSourcesOptions {
   log: RuntimeLog;
   /** The local TTL sweeper's deletions, recognised in stream records (ttl-deletions.ts). */
   ttlDeletions?: TtlDeletionLookup;
+  /** Fault injection for chaos runs (local/faults.ts). @default none */
+  faults?: EventSourceFaults;
 }
 
 /** Settings Lambda has that the local pollers do not emulate; named in a warning when a mapping uses them. */
@@ -65,6 +68,7 @@ export async function createEventSources(options: CreateEventSourcesOptions): Pr
           sqs: options.sqs,
           log,
           ...(options.ttlDeletions !== undefined ? { ttlDeletions: options.ttlDeletions } : {}),
+          ...(options.faults !== undefined ? { faults: options.faults } : {}),
         }),
       );
     } else if (service === 'sqs' && resourcePart !== undefined) {
@@ -80,6 +84,7 @@ export async function createEventSources(options: CreateEventSourcesOptions): Pr
           settings: sqsSettingsFromMapping(properties),
           sqs: options.sqs,
           log,
+          ...(options.faults !== undefined ? { faults: options.faults } : {}),
         }),
       );
     } else {

@@ -24,6 +24,7 @@ import { provisionResources, type AwsClients } from './resources';
 import { synthesizeStack } from './synth';
 import { PROJECT_ROOT, type SynthesizedStack } from './template';
 import { TtlDeletions } from './ttl-deletions';
+import type { LocalFaults } from './faults';
 import { TtlSweeper, ttlSweepIntervalFromEnv, ttlTablesOf, type TtlSweepResult } from './ttl-sweeper';
 
 export interface LocalRuntimeOptions {
@@ -44,6 +45,8 @@ export interface LocalRuntimeOptions {
    * `sweepExpiredItems()`. @default LOCAL_TTL_SWEEP_INTERVAL_MS, else 60 000
    */
   ttlSweepIntervalMs?: number;
+  /** Fault injection for chaos runs (local/faults.ts, `npm run chaos`). @default none: no faults */
+  faults?: LocalFaults;
   log?: RuntimeLog;
 }
 
@@ -186,7 +189,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     functions = createLambdaFunctions({
       stack,
       provisioned,
-      runtimeEnvironment: { ...localAwsEnvironment(endpoint), ...inheritedEnvironment() },
+      runtimeEnvironment: { ...localAwsEnvironment(options.faults?.awsEndpoint ?? endpoint), ...inheritedEnvironment() },
       apiFunctionArns,
       log,
     });
@@ -213,7 +216,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
 
     const ttlDeletions = new TtlDeletions();
-    eventSources = await createEventSources({ template: stack.template, provisioned, functions, streams, sqs: aws.sqs, log, ttlDeletions });
+    eventSources = await createEventSources({
+      template: stack.template,
+      provisioned,
+      functions,
+      streams,
+      sqs: aws.sqs,
+      log,
+      ttlDeletions,
+      ...(options.faults?.eventSources !== undefined ? { faults: options.faults.eventSources } : {}),
+    });
     for (const source of eventSources) source.start();
     log.info(`polling ${eventSources.length} event source mapping(s)`);
 

@@ -18,6 +18,7 @@ import { failedItemIdentifiers, Sleeper, ThrottledErrorLog, type FunctionInvoker
 import { errorMessage, type RuntimeLog } from './log';
 import { sqsRecordForFiltering, toLambdaSqsRecord } from './sqs-records';
 import { numberOr } from './stream-event-source';
+import type { EventSourceFaults } from './faults';
 
 export interface SqsEventSourceSettings {
   /** @default 10 */
@@ -48,6 +49,8 @@ export interface SqsEventSourceOptions {
   log: RuntimeLog;
   /** Pause between receives from an empty queue. @default 200 */
   pollIntervalMs?: number;
+  /** Fault injection (chaos runs only, local/faults.ts). @default none */
+  faults?: EventSourceFaults;
 }
 
 export class SqsEventSource {
@@ -123,8 +126,16 @@ export class SqsEventSource {
     if (filteredOut.length > 0) await this.delete(filteredOut);
     if (matching.length === 0) return;
 
-    const result = await this.options.function.invoke({ Records: matching });
+    const fn = this.options.function;
+    const plan = this.options.faults?.planSqsDelivery?.({ source: this.options.name, functionName: fn.functionName, records: matching });
+    const delivered = plan?.records ?? matching;
+    let result = await fn.invoke({ Records: delivered });
+    if (plan?.duplicate === true && !this.stopped) result = await fn.invoke({ Records: delivered });
     if (this.stopped) return; // the runtime is shutting down: leave the batch to its visibility timeout
+    if (plan?.crashBeforeAck === true) {
+      this.options.log.warn(`${this.options.name}: fault injected: ${fn.functionName} crashed before acknowledging ${matching.length} message(s)`);
+      return;
+    }
     if (!result.ok) {
       this.options.log.warn(
         `${this.options.name}: ${this.options.function.functionName} failed (${result.error.errorType}); ` +

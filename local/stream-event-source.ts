@@ -35,6 +35,8 @@ import { errorMessage, type RuntimeLog } from './log';
 import { streamOnFailureRecord, type OnFailureCondition } from './on-failure-record';
 import { OnFailureDestination } from './on-failure-destination';
 import type { TtlDeletionLookup } from './ttl-deletions';
+import type { EventSourceFaults } from './faults';
+import type { InvocationResult } from './lambda-runtime';
 
 export interface StreamEventSourceSettings {
   /** @default 100 */
@@ -97,6 +99,8 @@ export interface StreamEventSourceOptions {
   retryDelayMs?: (retry: number) => number;
   /** How often to look for new shards. @default 10 s */
   shardRefreshMs?: number;
+  /** Fault injection (chaos runs only, local/faults.ts). @default none */
+  faults?: EventSourceFaults;
 }
 
 class Stopped extends Error {
@@ -281,7 +285,7 @@ export class DynamoDbStreamEventSource {
         continue;
       }
 
-      const result = await this.options.function.invoke({ Records: batch });
+      const result = await this.deliver(batch);
       invocations += 1;
       lastRequestId = result.requestId;
       if (this.stopped) throw new Stopped();
@@ -322,6 +326,27 @@ export class DynamoDbStreamEventSource {
       }
       await this.sleeper.sleep(this.options.retryDelayMs?.(retries) ?? Math.min(100 * 2 ** (retries - 1), 5000));
     }
+  }
+
+  /** One invocation with the batch, or what a fault plan (local/faults.ts) makes of it. */
+  private async deliver(batch: DynamoDBRecord[]): Promise<InvocationResult> {
+    const fn = this.options.function;
+    const plan = this.options.faults?.planStreamDelivery?.({ source: this.options.name, functionName: fn.functionName, records: batch });
+    if (plan?.crashAfterRecords !== undefined) {
+      const started = Date.now();
+      const partial = plan.crashAfterRecords > 0 ? await fn.invoke({ Records: batch.slice(0, plan.crashAfterRecords) }) : undefined;
+      this.options.log.warn(`${this.options.name}: fault injected: ${fn.functionName} crashed after ${plan.crashAfterRecords} of ${batch.length} record(s)`);
+      return {
+        requestId: partial?.requestId ?? randomUUID(),
+        ok: false,
+        error: { errorType: 'Runtime.ExitError', errorMessage: 'fault injected: the execution environment crashed mid-batch', trace: [] },
+        timedOut: false,
+        durationMs: Date.now() - started,
+      };
+    }
+    const first = await fn.invoke({ Records: batch });
+    if (plan?.duplicate !== true || this.stopped) return first;
+    return fn.invoke({ Records: batch });
   }
 
   /** The leading records older than `MaximumRecordAgeInSeconds` (records are in arrival order). */

@@ -1,0 +1,57 @@
+/**
+ * Fault-injection seams of the local runtime, for `npm run chaos` (chaos/): off unless
+ * `startLocalRuntime({ faults })` passes them. With no faults configured the runtime behaves exactly
+ * as `npm start` does.
+ *
+ * The seams are the ones AWS itself puts between the pieces, never the service's code paths:
+ * - `awsEndpoint`: the endpoint the Lambda workers' SDK clients use (`AWS_ENDPOINT_URL`), e.g. a
+ *   fault-injecting proxy in front of the emulator (chaos/fault-proxy.ts). The runtime's own clients
+ *   (provisioning, pollers) keep talking to the emulator directly.
+ * - `eventSources`: asked by the emulated event source mappings before each delivery; the answer
+ *   changes how the batch is delivered (duplicated, reordered, cut short by a crash, not
+ *   acknowledged), as Lambda's pollers can do in AWS.
+ */
+import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
+
+export interface DeliveryContext<TRecord> {
+  /** The event source's name (mapping logical id and function). */
+  source: string;
+  functionName: string;
+  records: readonly TRecord[];
+}
+
+/** How one stream batch is delivered. Undefined: normally. */
+export interface StreamDeliveryPlan {
+  /**
+   * The function runs on only the first `crashAfterRecords` records of the batch, then its
+   * execution environment "crashes": the invocation counts as failed and Lambda retries the batch
+   * (a relay that published part of the batch and died).
+   */
+  crashAfterRecords?: number;
+  /** The batch is delivered twice in a row (the second result counts), as a retried poll can. */
+  duplicate?: boolean;
+}
+
+/** How one SQS batch is delivered. Undefined: normally. */
+export interface SqsDeliveryPlan {
+  /** The records in the order to deliver them (same records, another order). */
+  records?: SQSRecord[];
+  /** The batch is delivered twice in a row (the second result counts): at-least-once delivery. */
+  duplicate?: boolean;
+  /**
+   * The function ran (its effects happened) but the execution environment died before the poller
+   * deleted anything: every message comes back after the queue's visibility timeout.
+   */
+  crashBeforeAck?: boolean;
+}
+
+export interface EventSourceFaults {
+  planStreamDelivery?(context: DeliveryContext<DynamoDBRecord>): StreamDeliveryPlan | undefined;
+  planSqsDelivery?(context: DeliveryContext<SQSRecord>): SqsDeliveryPlan | undefined;
+}
+
+export interface LocalFaults {
+  /** `AWS_ENDPOINT_URL` of the Lambda workers. @default the emulator's endpoint */
+  awsEndpoint?: string;
+  eventSources?: EventSourceFaults;
+}
