@@ -7,6 +7,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { getStringFromEnv } from '../config';
 import { parseEnvelope, type EventEnvelope } from '../envelope';
+import { traced } from '../tracing';
 import { EarlyEventError } from './ordering-guard';
 
 /**
@@ -182,12 +183,7 @@ export function makeIdempotentEventConsumer<T>(
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
     config.registerLambdaContext(context);
-    const segment = tracer.getSegment();
-    const subsegment = segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'idempotent-event-consumer'}`);
-    if (subsegment) tracer.setSegment(subsegment);
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
-    try {
+    return traced(tracer, process.env._HANDLER ?? 'idempotent-event-consumer', async () => {
       // A full-batch failure is reported as a partial response naming every record rather than
       // thrown: SQS redelivers exactly the same records either way, and the caller sees which.
       const response = await processPartialResponse(event, processRecord, processor, {
@@ -202,12 +198,6 @@ export function makeIdempotentEventConsumer<T>(
         });
       }
       return response;
-    } catch (error: unknown) {
-      tracer.addErrorAsMetadata(error as Error);
-      throw error;
-    } finally {
-      subsegment?.close();
-      if (segment) tracer.setSegment(segment);
-    }
+    });
   };
 }

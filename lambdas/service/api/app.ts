@@ -11,7 +11,8 @@ import { errorResponse } from '../http/error-response';
 import { correlationIdOf, decodeBody, lowerCaseHeaders, readJsonBody, type ApiRequest } from '../http/request';
 import { emptyResponse, jsonResponse } from '../http/response';
 import { requirePathId } from '../http/validation';
-import { logger as defaultLogger, traced, tracer as defaultTracer } from '../observability';
+import { traced } from '../../dualwrite/tracing';
+import { logger as defaultLogger, tracer as defaultTracer } from '../observability';
 import type { OrderRepository } from '../orders/order-repository';
 import { parseCancelOrderRequest, parsePlaceOrderRequest } from '../orders/order-requests';
 import { cancelOrder, getOrder, placeOrder } from '../orders/order-use-cases';
@@ -61,6 +62,12 @@ interface Route {
   handle: (request: ApiRequest) => Promise<RouteAnswer>;
 }
 
+/** A route with its template compiled once, when the handler is built, for the path fallback. */
+interface CompiledRoute extends Route {
+  pattern: RegExp;
+  parameterNames: string[];
+}
+
 interface RouteMatch {
   route: Route;
   pathParameters: Record<string, string>;
@@ -76,17 +83,28 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
   const { orders, payments, customers, timelines, clock, newId } = deps;
   const orderDeps = { orders, clock, newId };
   const orderExists = (orderId: string) => async () => (await orders.findById(orderId)) !== undefined;
+  /** An `Idempotency-Key` command: the key, then the body, validated before it runs; its answer kept for retries. */
+  const runCommand = async <C>(
+    request: ApiRequest,
+    statusCode: number,
+    parse: () => C,
+    execute: (command: C) => Promise<unknown>,
+  ): Promise<RouteAnswer> => {
+    const key = idempotencyKeyOf(request.header);
+    const command = parse();
+    return commands.run({ key, target: targetOf(request), command }, async () => ({ statusCode, body: await execute(command) }));
+  };
   return [
     {
       method: 'POST',
       resource: '/orders',
       handle: async (request) => {
-        const key = idempotencyKeyOf(request.header);
-        const command = parsePlaceOrderRequest(readJsonBody(request, { required: true }));
-        return commands.run({ key, target: targetOf(request), command }, async () => ({
-          statusCode: 201,
-          body: await placeOrder(orderDeps, command, request),
-        }));
+        return runCommand(
+          request,
+          201,
+          () => parsePlaceOrderRequest(readJsonBody(request, { required: true })),
+          (command) => placeOrder(orderDeps, command, request),
+        );
       },
     },
     {
@@ -102,12 +120,12 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       resource: '/orders/{orderId}/cancel',
       handle: async (request) => {
         const orderId = requirePathId(request.pathParameters, 'orderId');
-        const key = idempotencyKeyOf(request.header);
-        const command = parseCancelOrderRequest(readJsonBody(request, { required: false }));
-        return commands.run({ key, target: targetOf(request), command }, async () => ({
-          statusCode: 200,
-          body: await cancelOrder(orderDeps, orderId, command, request),
-        }));
+        return runCommand(
+          request,
+          200,
+          () => parseCancelOrderRequest(readJsonBody(request, { required: false })),
+          (command) => cancelOrder(orderDeps, orderId, command, request),
+        );
       },
     },
     {
@@ -124,12 +142,12 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
       resource: '/orders/{orderId}/payments',
       handle: async (request) => {
         const orderId = requirePathId(request.pathParameters, 'orderId');
-        const key = idempotencyKeyOf(request.header);
-        const command = parseRequestPaymentRequest(readJsonBody(request, { required: true }));
-        return commands.run({ key, target: targetOf(request), command }, async () => ({
-          statusCode: 202,
-          body: await requestPayment({ orders, payments, clock, newId }, orderId, command, request),
-        }));
+        return runCommand(
+          request,
+          202,
+          () => parseRequestPaymentRequest(readJsonBody(request, { required: true })),
+          (command) => requestPayment({ orders, payments, clock, newId }, orderId, command, request),
+        );
       },
     },
     {
@@ -181,25 +199,26 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
   ];
 }
 
-function templatePattern(resource: string): { pattern: RegExp; names: string[] } {
-  const names: string[] = [];
-  const source = resource
+/** `/orders/{orderId}` → `^/orders/([^/]+)/?$` with its parameter names, once per route. */
+function compileRoute(route: Route): CompiledRoute {
+  const parameterNames: string[] = [];
+  const source = route.resource
     .split('/')
     .map((segment) => {
       const parameter = /^\{(\w+)\}$/.exec(segment);
       if (parameter?.[1] === undefined) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      names.push(parameter[1]);
+      parameterNames.push(parameter[1]);
       return '([^/]+)';
     })
     .join('/');
-  return { pattern: new RegExp(`^${source}/?$`), names };
+  return { ...route, pattern: new RegExp(`^${source}/?$`), parameterNames };
 }
 
 /**
  * Routes on `${httpMethod} ${resource}` as API Gateway resolved it. When the resource is not one
  * of ours (a `{proxy+}` resource, a hand-made event) the path is matched against the templates.
  */
-function matchRoute(routes: readonly Route[], event: APIGatewayProxyEvent): RouteMatch | undefined {
+function matchRoute(routes: readonly CompiledRoute[], event: APIGatewayProxyEvent): RouteMatch | undefined {
   const method = (event.httpMethod ?? '').toUpperCase();
   const byResource = routes.find((route) => route.method === method && route.resource === event.resource);
   if (byResource !== undefined) {
@@ -211,12 +230,11 @@ function matchRoute(routes: readonly Route[], event: APIGatewayProxyEvent): Rout
   }
   for (const route of routes) {
     if (route.method !== method) continue;
-    const { pattern, names } = templatePattern(route.resource);
-    const match = pattern.exec(event.path ?? '');
+    const match = route.pattern.exec(event.path ?? '');
     if (match === null) continue;
     const pathParameters: Record<string, string> = {};
     try {
-      names.forEach((name, index) => {
+      route.parameterNames.forEach((name, index) => {
         pathParameters[name] = decodeURIComponent(match[index + 1] ?? '');
       });
     } catch {
@@ -244,7 +262,7 @@ export function makeApiHandler(deps: ApiDependencies): ApiHandler {
     persistenceStore: deps.idempotencyStore,
     ...(deps.idempotencyExpiresAfterSeconds !== undefined ? { expiresAfterSeconds: deps.idempotencyExpiresAfterSeconds } : {}),
   });
-  const routes = buildRoutes({ ...deps, clock: deps.clock ?? (() => new Date()), newId: deps.newId ?? (() => ulid()) }, commands);
+  const routes = buildRoutes({ ...deps, clock: deps.clock ?? (() => new Date()), newId: deps.newId ?? (() => ulid()) }, commands).map(compileRoute);
 
   return async (event, context) => {
     const headers = lowerCaseHeaders(event);
