@@ -14,12 +14,24 @@ export function getStringFromEnv(name: string): string {
   return value;
 }
 
-export function getNumberFromEnv(name: string, defaultValue: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return defaultValue;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) {
-    throw new MissingConfigurationError(`${name} environment variable must be a number, got "${raw}"`);
+export interface IntegerFromEnvOptions {
+  /** Returned when the variable is unset or blank. */
+  defaultValue: number;
+  minimum: number;
+  /** Named in the error message, e.g. `seconds`. */
+  unit: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A whole number (decimal digits) from the environment, or a fail-fast error that names the variable. */
+export function getIntegerFromEnv(name: string, options: IntegerFromEnvOptions): number {
+  const raw = (options.env ?? process.env)[name];
+  if (raw === undefined || raw.trim() === '') return options.defaultValue;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < options.minimum) {
+    throw new MissingConfigurationError(
+      `${name} environment variable must be a whole number of ${options.unit} of at least ${options.minimum}, got "${raw}"`,
+    );
   }
   return value;
 }

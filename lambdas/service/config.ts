@@ -1,4 +1,4 @@
-import { MissingConfigurationError } from '../dualwrite/config';
+import { getIntegerFromEnv } from '../dualwrite/config';
 import { DEFAULT_OUTBOX_TTL_SECONDS } from '../dualwrite/outbox';
 
 /** Environment variable of the outbox items' time to live, in seconds (API and payments consumer). */
@@ -16,11 +16,5 @@ export interface OutboxWriteOptions {
  * stream's 24 h retention: a redrive from the stream DLQ re-reads the outbox items themselves.
  */
 export function outboxTtlSecondsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const raw = env[OUTBOX_TTL_SECONDS_ENV];
-  if (raw === undefined || raw.trim() === '') return DEFAULT_OUTBOX_TTL_SECONDS;
-  const value = Number(raw.trim());
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
-    throw new MissingConfigurationError(`${OUTBOX_TTL_SECONDS_ENV} environment variable must be a whole number of seconds of at least 1, got "${raw}"`);
-  }
-  return value;
+  return getIntegerFromEnv(OUTBOX_TTL_SECONDS_ENV, { defaultValue: DEFAULT_OUTBOX_TTL_SECONDS, minimum: 1, unit: 'seconds', env });
 }

@@ -3,7 +3,7 @@
  * optional (the defaults are the algorithm's own); a value that is set but unusable fails the first
  * invocation with the variable's name, rather than running with a surprising backoff.
  */
-import { MissingConfigurationError } from '../config';
+import { getIntegerFromEnv, MissingConfigurationError } from '../config';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { DEFAULT_SAFETY_MARGIN_MS } from './relay-algorithm';
 
@@ -16,25 +16,19 @@ export interface RelayTuning {
   safetyMarginMs: number;
 }
 
-function nonNegativeIntegerFromEnv(env: NodeJS.ProcessEnv, name: string, defaultValue: number, minimum: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return defaultValue;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < minimum) {
-    throw new MissingConfigurationError(`${name} environment variable must be an integer ≥ ${minimum} (milliseconds), got "${raw}"`);
-  }
-  return value;
+function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string, defaultValue: number, minimum: number): number {
+  return getIntegerFromEnv(name, { defaultValue, minimum, unit: 'milliseconds', env });
 }
 
 /** `RELAY_BACKOFF_BASE_MS` (default 50), `RELAY_BACKOFF_CAP_MS` (default 5000), `RELAY_SAFETY_MARGIN_MS` (default 5000). */
 export function relayTuningFromEnv(env: NodeJS.ProcessEnv = process.env): RelayTuning {
-  const baseDelayMs = nonNegativeIntegerFromEnv(env, RELAY_BACKOFF_BASE_MS, DEFAULT_BACKOFF.baseDelayMs, 1);
-  const maxDelayMs = nonNegativeIntegerFromEnv(env, RELAY_BACKOFF_CAP_MS, DEFAULT_BACKOFF.maxDelayMs, 1);
+  const baseDelayMs = millisecondsFromEnv(env, RELAY_BACKOFF_BASE_MS, DEFAULT_BACKOFF.baseDelayMs, 1);
+  const maxDelayMs = millisecondsFromEnv(env, RELAY_BACKOFF_CAP_MS, DEFAULT_BACKOFF.maxDelayMs, 1);
   if (maxDelayMs < baseDelayMs) {
     throw new MissingConfigurationError(
       `${RELAY_BACKOFF_CAP_MS} (${maxDelayMs}) must not be below ${RELAY_BACKOFF_BASE_MS} (${baseDelayMs})`,
     );
   }
-  const safetyMarginMs = nonNegativeIntegerFromEnv(env, RELAY_SAFETY_MARGIN_MS, DEFAULT_SAFETY_MARGIN_MS, 0);
+  const safetyMarginMs = millisecondsFromEnv(env, RELAY_SAFETY_MARGIN_MS, DEFAULT_SAFETY_MARGIN_MS, 0);
   return { backoff: { baseDelayMs, maxDelayMs }, safetyMarginMs };
 }
