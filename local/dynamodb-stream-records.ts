@@ -9,7 +9,8 @@
  */
 import type { _Record as SdkStreamRecord, AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord, StreamRecord } from 'aws-lambda';
-import { tableNameOfStreamArn, TTL_USER_IDENTITY, type TtlDeletionLookup } from './ttl-deletions';
+import { tableNameFromStreamArn } from '../lambdas/dualwrite/relay/stream-records';
+import { TTL_USER_IDENTITY, type TtlDeletionLookup } from './ttl-deletions';
 
 export interface StreamRecordConversionOptions {
   /** The deletions of the local TTL sweeper: their REMOVE records get the TTL `userIdentity`. */
@@ -47,7 +48,7 @@ export function toLambdaDynamoDBRecord(
   if (record.userIdentity !== undefined) {
     converted.userIdentity = { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId };
   } else if (options.ttlDeletions !== undefined && converted.eventName === 'REMOVE') {
-    const tableName = tableNameOfStreamArn(streamArn);
+    const tableName = tableNameFromStreamArn(streamArn);
     if (tableName !== undefined && options.ttlDeletions.isTtlRemoval(tableName, converted)) {
       converted.userIdentity = { ...TTL_USER_IDENTITY };
     }

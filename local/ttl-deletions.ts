@@ -149,11 +149,6 @@ export class TtlDeletions implements TtlDeletionLookup {
   }
 }
 
-/** The table name in a stream ARN (`arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`). */
-export function tableNameOfStreamArn(streamArn: string): string | undefined {
-  return /:table\/([^/]+)\/stream\//.exec(streamArn)?.[1];
-}
-
 /** The keys as one string, independent of attribute order. */
 export function canonicalKey(keys: Record<string, AttributeValue>): string {
   return JSON.stringify(Object.keys(keys).sort().map((name) => [name, keys[name]]));

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { toLambdaDynamoDBRecord } from '../../../local/dynamodb-stream-records';
 import { resolveIntrinsics, type IntrinsicScope } from '../../../local/intrinsics';
 import type { CfnTemplate } from '../../../local/template';
-import { canonicalKey, tableNameOfStreamArn, TtlDeletions, TTL_USER_IDENTITY } from '../../../local/ttl-deletions';
+import { tableNameFromStreamArn as tableNameOfStreamArn } from '../../../lambdas/dualwrite/relay/stream-records';
+import { canonicalKey, TtlDeletions, TTL_USER_IDENTITY } from '../../../local/ttl-deletions';
 import {
   DEFAULT_TTL_SWEEP_INTERVAL_MS,
   expiredItemsScan,
