@@ -13,7 +13,7 @@ import { ulid } from 'ulid';
 import { DEFAULT_OUTBOX_TTL_SECONDS } from '../lambdas/dualwrite/outbox';
 import { EventBridgePublisher } from '../lambdas/dualwrite/relay/eventbridge-publisher';
 import { LOCAL_AWS_REGION, startEmulator, type RunningEmulator } from '../local/emulator';
-import type { RuntimeLog } from '../local/log';
+import { silentLog, type RuntimeLog } from '../local/log';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { apiClient, type ApiClient } from '../tools/client/api-client';
 import type { ToolIo } from '../tools/lib/cli';
@@ -65,8 +65,6 @@ export const PATTERN_NAMES = ['outbox', 'listenToYourself', 'logTailing'] as con
 /** Faults stay on after the last command until every change was carried once, or this long. */
 const FAULTS_AFTER_COMMANDS_MS = 60_000;
 
-const quietLog: RuntimeLog = { info() {}, warn() {}, error() {}, debug() {}, functionOutput() {} };
-
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const plan = new FaultPlan(options.seed, options.rates ?? DEFAULT_FAULT_RATES);
@@ -87,7 +85,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       outdir: path.join(workDir, 'cdk.out'),
       ttlSweepIntervalMs: 0,
       faults: { awsEndpoint: proxy.endpoint, eventSources: plan },
-      log: options.log ?? quietLog,
+      log: options.log ?? silentLog,
     });
     const outputs = runtime.outputs;
     const direct = { endpoint: emulator.endpoint, region: LOCAL_AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
