@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { parseFilterCriteria } from '../../../local/filter-criteria';
 import { silentLog } from '../../../local/log';
-import { DynamoDbStreamEventSource, type StreamEventSourceSettings } from '../../../local/stream-event-source';
+import { DynamoDbStreamEventSource, streamSettingsFromMapping, type StreamEventSourceSettings } from '../../../local/stream-event-source';
 import {
   createOutboxTable,
   dynamoClient,
@@ -24,16 +24,8 @@ interface Invocation {
   context: { functionName: string; awsRequestId: string; invokedFunctionArn: string; remainingTimeInMillis: number };
 }
 
-const defaults: StreamEventSourceSettings = {
-  batchSize: 10,
-  maximumBatchingWindowSeconds: 0,
-  startingPosition: 'TRIM_HORIZON',
-  filters: [],
-  bisectBatchOnFunctionError: false,
-  maximumRetryAttempts: -1,
-  maximumRecordAgeSeconds: -1,
-  reportBatchItemFailures: false,
-};
+/** Lambda's defaults (a mapping with no settings), in batches of 10. */
+const defaults: StreamEventSourceSettings = { ...streamSettingsFromMapping({}), batchSize: 10 };
 
 const running: Array<{ stop(): Promise<void> }> = [];
 afterEach(async () => {

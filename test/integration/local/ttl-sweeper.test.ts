@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { toLambdaDynamoDBRecord } from '../../../local/dynamodb-stream-records';
 import { silentLog, type RuntimeLog } from '../../../local/log';
-import { DynamoDbStreamEventSource } from '../../../local/stream-event-source';
+import { DynamoDbStreamEventSource, streamSettingsFromMapping } from '../../../local/stream-event-source';
 import { TtlDeletions, TTL_USER_IDENTITY } from '../../../local/ttl-deletions';
 import { TtlSweeper, type TtlTable } from '../../../local/ttl-sweeper';
 import {
@@ -182,16 +182,7 @@ describe('TTL emulation (the emulator ignores TTL)', () => {
       name: 'ttl-test',
       streamArn,
       function: fixture.lambda,
-      settings: {
-        batchSize: 100,
-        maximumBatchingWindowSeconds: 0,
-        startingPosition: 'TRIM_HORIZON',
-        filters: [],
-        bisectBatchOnFunctionError: false,
-        maximumRetryAttempts: -1,
-        maximumRecordAgeSeconds: -1,
-        reportBatchItemFailures: false,
-      },
+      settings: streamSettingsFromMapping({}), // Lambda's defaults
       streams: streamsClient(),
       sqs: sqsClient(),
       log: silentLog,
