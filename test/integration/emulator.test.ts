@@ -39,6 +39,18 @@ const failingConditionCheck = (tableName: string) => ({
   },
 });
 
+/** The entity Update of an order cancellation: version 1 → 2, status CANCELLED. */
+const cancelOrderAtVersion1 = (tableName: string, orderId: string) => ({
+  Update: {
+    TableName: tableName,
+    Key: orderKey(orderId),
+    UpdateExpression: 'SET #status = :cancelled, version = :next',
+    ConditionExpression: 'version = :expected',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':next': 2, ':expected': 1 },
+  },
+});
+
 async function cancellationCodes(transaction: Promise<unknown>): Promise<string[]> {
   const error = await transaction.then(
     () => {
@@ -85,16 +97,7 @@ describe('TransactWriteItems on the emulator', () => {
       documentClient().send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: orderKey('o1'),
-                UpdateExpression: 'SET #status = :cancelled, version = :next',
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':next': 2, ':expected': 1 },
-              },
-            },
+            cancelOrderAtVersion1(tableName, 'o1'),
             { Put: { TableName: tableName, Item: { ...outboxKey('o1', 2), type: 'OrderCancelled' } } },
             failingConditionCheck(tableName),
           ],
@@ -122,16 +125,7 @@ describe('TransactWriteItems on the emulator', () => {
         new TransactWriteCommand({
           TransactItems: [
             // Runs first, and succeeds: moto applies it before it evaluates the outbox Put.
-            {
-              Update: {
-                TableName: tableName,
-                Key: orderKey('o1'),
-                UpdateExpression: 'SET #status = :cancelled, version = :next',
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':next': 2, ':expected': 1 },
-              },
-            },
+            cancelOrderAtVersion1(tableName, 'o1'),
             {
               Put: {
                 TableName: tableName,
