@@ -47,7 +47,7 @@ export interface SqsEventSourceOptions {
   settings: SqsEventSourceSettings;
   sqs: SQSClient;
   log: RuntimeLog;
-  /** Pause between receives from an empty queue. @default 200 */
+  /** Pause between receives from an empty queue. @default 100 */
   pollIntervalMs?: number;
   /** Fault injection (chaos runs only, local/faults.ts). @default none */
   faults?: EventSourceFaults;
@@ -56,11 +56,13 @@ export interface SqsEventSourceOptions {
 export class SqsEventSource {
   private readonly options: SqsEventSourceOptions;
   private readonly sleeper = new Sleeper();
+  private readonly pollIntervalMs: number;
   private loop?: Promise<void>;
   private stopped = false;
 
   constructor(options: SqsEventSourceOptions) {
     this.options = options;
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
   }
 
   start(): void {
@@ -76,19 +78,18 @@ export class SqsEventSource {
 
   private async poll(): Promise<void> {
     const errors = new ThrottledErrorLog((message) => this.options.log.error(message));
-    const pollInterval = this.options.pollIntervalMs ?? 100;
     while (!this.stopped) {
       try {
         const messages = await this.receiveBatch();
         errors.clear();
         if (messages.length === 0) {
-          await this.sleeper.sleep(pollInterval);
+          await this.sleeper.sleep(this.pollIntervalMs);
           continue;
         }
         await this.deliver(messages.map((message) => toLambdaSqsRecord(message, this.options.queueArn)));
       } catch (error) {
         errors.report(`${this.options.name}: polling ${this.options.queueUrl} failed: ${errorMessage(error)}`);
-        await this.sleeper.sleep(Math.max(pollInterval, 1000));
+        await this.sleeper.sleep(Math.max(this.pollIntervalMs, 1000));
       }
     }
   }
@@ -114,7 +115,7 @@ export class SqsEventSource {
       windowStarted ??= Date.now();
       const remaining = windowStarted + windowMs - Date.now();
       if (remaining <= 0) break;
-      if (received.length === 0) await this.sleeper.sleep(Math.min(remaining, this.options.pollIntervalMs ?? 100));
+      if (received.length === 0) await this.sleeper.sleep(Math.min(remaining, this.pollIntervalMs));
     }
     return messages;
   }

@@ -93,7 +93,7 @@ export interface StreamEventSourceOptions {
   log: RuntimeLog;
   /** The local TTL sweeper's deletions: their REMOVE records carry DynamoDB's TTL `userIdentity`. */
   ttlDeletions?: TtlDeletionLookup;
-  /** Pause between polls of an idle shard (Lambda polls a DynamoDB stream shard four times a second). @default 250 */
+  /** Pause between polls of an idle shard (Lambda polls a DynamoDB stream shard four times a second). @default 100 */
   pollIntervalMs?: number;
   /** Pause before retry n (1, 2, …) of a failed batch. @default 100 ms doubling up to 5 s */
   retryDelayMs?: (retry: number) => number;
@@ -125,12 +125,14 @@ export class DynamoDbStreamEventSource {
   private readonly finishedShards = new Set<string>();
   private readonly checkpoints = new Map<string, string>();
   private readonly destination?: OnFailureDestination;
+  private readonly pollIntervalMs: number;
   private mainLoop?: Promise<void>;
   private stopped = false;
 
   constructor(options: StreamEventSourceOptions) {
     this.options = options;
     this.settings = options.settings;
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
     if (options.settings.onFailureDestinationArn !== undefined) {
       this.destination = new OnFailureDestination(options.settings.onFailureDestinationArn, options.sqs, options.log);
     }
@@ -188,7 +190,6 @@ export class DynamoDbStreamEventSource {
 
   private async pollShard(shardId: string): Promise<void> {
     const errors = new ThrottledErrorLog((message) => this.options.log.error(message));
-    const pollInterval = this.options.pollIntervalMs ?? 100;
     try {
       if (this.settings.startingPosition === 'LATEST') await this.skipToLatest(shardId);
       while (!this.stopped) {
@@ -205,12 +206,12 @@ export class DynamoDbStreamEventSource {
               this.finishedShards.add(shardId);
               return;
             }
-            await this.sleeper.sleep(pollInterval);
+            await this.sleeper.sleep(this.pollIntervalMs);
           }
         } catch (error) {
           if (error instanceof Stopped) return;
           errors.report(`${this.options.name}: polling shard ${shardId} failed: ${errorMessage(error)}`);
-          await this.sleeper.sleep(Math.max(pollInterval, 1000));
+          await this.sleeper.sleep(Math.max(this.pollIntervalMs, 1000));
         }
       }
     } catch (error) {
@@ -263,7 +264,7 @@ export class DynamoDbStreamEventSource {
       windowStarted ??= Date.now();
       const remaining = windowStarted + windowMs - Date.now();
       if (remaining <= 0) return { records, lastScanned, shardClosed: false };
-      await this.sleeper.sleep(Math.min(remaining, this.options.pollIntervalMs ?? 100));
+      await this.sleeper.sleep(Math.min(remaining, this.pollIntervalMs));
     }
   }
 
