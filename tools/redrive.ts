@@ -3,14 +3,13 @@
  * (DESIGN §4, README "Operating it"). Works on the local runtime and on a deployed stack alike,
  * chosen by an outputs file. Run `npm run redrive -- --help`.
  */
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_OUTBOX_TTL_SECONDS } from '../lambdas/dualwrite/outbox';
 import { EventBridgePublisher } from '../lambdas/dualwrite/relay/eventbridge-publisher';
-import { EXIT_DONE, EXIT_SOMETHING_LEFT, parsePositiveInteger, processIo, runAsMain, UsageError, type ToolIo } from './lib/cli';
+import { EXIT_DONE, EXIT_SOMETHING_LEFT, parseFlags, parsePositiveInteger, processIo, runAsMain, UsageError, type ToolIo } from './lib/cli';
 import { clientConfigFor, DEFAULT_OUTPUTS_FILE, loadStackOutputs } from './lib/outputs';
 import { CONSUMER_NAMES, redriveConsumerDlq, type ConsumerName } from './redrive/consumer-dlq';
 import type { RedriveContext } from './redrive/context';
@@ -63,29 +62,19 @@ export interface RedriveArgs {
 
 /** Parses the command line; `'help'` for --help; throws UsageError for anything it cannot accept. */
 export function parseRedriveArgs(argv: readonly string[]): RedriveArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        'stream-dlq': { type: 'boolean', default: false },
-        failed: { type: 'boolean', default: false },
-        'consumer-dlq': { type: 'string' },
-        outputs: { type: 'string', default: DEFAULT_OUTPUTS_FILE },
-        stack: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        progress: { type: 'boolean', default: false },
-        limit: { type: 'string' },
-        'discard-expired': { type: 'boolean', default: false },
-        'margin-seconds': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error: unknown) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseFlags(argv, {
+    'stream-dlq': { type: 'boolean', default: false },
+    failed: { type: 'boolean', default: false },
+    'consumer-dlq': { type: 'string' },
+    outputs: { type: 'string', default: DEFAULT_OUTPUTS_FILE },
+    stack: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    progress: { type: 'boolean', default: false },
+    limit: { type: 'string' },
+    'discard-expired': { type: 'boolean', default: false },
+    'margin-seconds': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   const modes = [values['stream-dlq'] && '--stream-dlq', values.failed && '--failed', values['consumer-dlq'] !== undefined && '--consumer-dlq'].filter(
     (m): m is string => typeof m === 'string',

@@ -7,7 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeArchiveCommand,
@@ -21,7 +20,7 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgePublisher } from '../lambdas/dualwrite/relay/eventbridge-publisher';
 import { findOutboxItemsInWindow, republishTableItems } from '../lambdas/dualwrite/relay/redrive';
-import { EXIT_DONE, EXIT_SOMETHING_LEFT, parseTimestamp, processIo, runAsMain, UsageError, type ToolIo } from './lib/cli';
+import { EXIT_DONE, EXIT_SOMETHING_LEFT, parseFlags, parseTimestamp, processIo, runAsMain, UsageError, type ToolIo } from './lib/cli';
 import { clientConfigFor, DEFAULT_OUTPUTS_FILE, loadStackOutputs, type StackOutputs } from './lib/outputs';
 import { ProgressBar } from './lib/progress';
 import { countingPublisher } from './redrive/context';
@@ -62,27 +61,17 @@ export interface ReplayArgs {
 }
 
 export function parseReplayArgs(argv: readonly string[]): ReplayArgs | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        outputs: { type: 'string', default: DEFAULT_OUTPUTS_FILE },
-        stack: { type: 'string' },
-        archive: { type: 'string' },
-        'from-outbox': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        progress: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error: unknown) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseFlags(argv, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    outputs: { type: 'string', default: DEFAULT_OUTPUTS_FILE },
+    stack: { type: 'string' },
+    archive: { type: 'string' },
+    'from-outbox': { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
+    progress: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   const from = parseTimestamp('--from', values.from);
   const to = parseTimestamp('--to', values.to);

@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /**
  * What the operator tools share: exit codes, usage errors, and the way a run ends. Output goes to
  * stderr (diagnostics, progress) and stdout (the summary line), so a script can keep the summary.
@@ -23,6 +25,15 @@ export interface ToolIo {
 }
 
 export const processIo: ToolIo = { stdout: process.stdout, stderr: process.stderr };
+
+/** The flags of `argv` (`--name value`, no positionals) as `options` describes them; anything else is a UsageError. */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error: unknown) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
 
 /** A strictly positive integer flag, or a UsageError naming it. */
 export function parsePositiveInteger(flag: string, value: string | undefined): number | undefined {
