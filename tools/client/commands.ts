@@ -3,6 +3,7 @@
  * sends (DESIGN §8). Pure: nothing here reads files or talks to the network (see `cli.ts`).
  */
 import { UsageError } from '../lib/cli';
+import { DEFAULT_OUTPUTS_FILE } from '../lib/outputs';
 
 /** What a command line asks for: a help text, or one request to the API. */
 export type ParsedCommandLine =
@@ -17,7 +18,6 @@ export interface ApiCall {
   headers: Record<string, string>;
 }
 
-export const DEFAULT_OUTPUTS = '.local/outputs.json';
 const PROGRAM = 'npm run client --';
 
 interface OptionSpec {
@@ -43,7 +43,7 @@ interface CommandSpec {
 }
 
 const GLOBAL_OPTIONS: OptionSpec[] = [
-  { name: 'outputs', value: '<file>', description: `the stack's outputs file (default ${DEFAULT_OUTPUTS})` },
+  { name: 'outputs', value: '<file>', description: `the stack's outputs file (default ${DEFAULT_OUTPUTS_FILE})` },
   { name: 'stack', value: '<name>', description: 'the stack to call when the outputs file holds several' },
   { name: 'correlation-id', value: '<id>', description: 'sent as x-correlation-id; carried through every event' },
 ];
@@ -232,7 +232,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   return {
     kind: 'request',
     request: { ...command.build(rest, options), headers },
-    outputsFile: nonEmpty('--outputs', optional(options, 'outputs') ?? DEFAULT_OUTPUTS),
+    outputsFile: nonEmpty('--outputs', optional(options, 'outputs') ?? DEFAULT_OUTPUTS_FILE),
     ...(stackName !== undefined ? { stackName: nonEmpty('--stack', stackName) } : {}),
   };
 }
