@@ -29,6 +29,8 @@ import {
 
 import { LOCAL_AWS_REGION, startEmulator, type RunningEmulator } from '../local/emulator';
 
+import { percentile } from './lib/stats';
+
 const DEFAULT_SIZES = [0, 1_000, 10_000, 50_000];
 const TARGET_SIZE = 50_000;
 const BATCH_WRITE_LIMIT = 25;
@@ -206,10 +208,10 @@ async function timeOneTransaction(dynamo: DynamoDBClient, tableName: string, run
 
 function stats(durations: number[]): Stats {
   const sorted = [...durations].sort((a, b) => a - b);
-  const at = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
+  // The median of an even count is the mean of the two middle samples (lib/stats' median is nearest-rank).
   const middle = sorted.length / 2;
   const median = sorted.length % 2 === 0 ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!;
-  return { median, p95: at(0.95), count: sorted.length };
+  return { median, p95: percentile(sorted, 95), count: sorted.length };
 }
 
 const ms = (value: number) => value.toFixed(1);

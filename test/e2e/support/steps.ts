@@ -4,38 +4,17 @@
  * effects (the timeline, built at the far end of stream → relay → bus → queue → consumer) are
  * awaited with `eventually`: polling the observable result with a deadline, never a fixed sleep.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-
 import { inject } from 'vitest';
 
+import { waitFor } from '../../integration/support/wait';
 import { apiClient, type ApiClient, type ApiResponse } from './api';
 
 let client: ApiClient | undefined;
 const api = (): ApiClient => (client ??= apiClient(inject('outputs')));
 
-/**
- * Calls `check` until it neither throws nor returns `false`, and returns its result; after
- * `timeoutMs`, rethrows the last error (so an assertion shows its diff).
- */
-export async function eventually<T>(
-  check: () => T | Promise<T>,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<Exclude<T, false>> {
-  const { timeoutMs = 15_000, intervalMs = 200 } = options;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let failure: { error: unknown } | undefined;
-    try {
-      const result = await check();
-      if (result !== false) return result as Exclude<T, false>;
-    } catch (error) {
-      failure = { error };
-    }
-    if (Date.now() >= deadline) {
-      throw failure?.error ?? new Error(`eventually: still false after ${timeoutMs} ms`);
-    }
-    await sleep(intervalMs);
-  }
+/** `waitFor` of the integration tests, with the longer deadline and interval of the end-to-end path. */
+export function eventually<T>(check: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Exclude<T, false>> {
+  return waitFor(check, { timeoutMs: options.timeoutMs ?? 15_000, intervalMs: options.intervalMs ?? 200 });
 }
 
 export interface OrderRequest {

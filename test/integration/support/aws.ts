@@ -32,7 +32,6 @@ import {
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SetQueueAttributesCommand,
   SQSClient,
@@ -42,6 +41,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 
 import { LOCAL_AWS_REGION, localAwsEnvironment } from '../../../local/emulator';
+import { queueArnOf } from '../../../tools/redrive/sqs-helpers';
+
+export { waitFor, WaitForTimeoutError } from './wait';
 
 /** The emulator's endpoint, e.g. `http://127.0.0.1:41234`. */
 export function awsEndpoint(): string {
@@ -158,11 +160,7 @@ export async function createQueueReceivingFromBus(options: {
   const ruleName = uniqueName('to-queue');
   const { QueueUrl: queueUrl } = await sqsClient().send(new CreateQueueCommand({ QueueName: queueName }));
   if (queueUrl === undefined) throw new Error(`CreateQueue ${queueName} returned no QueueUrl`);
-  const { Attributes } = await sqsClient().send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const queueArn = Attributes?.QueueArn;
-  if (queueArn === undefined) throw new Error(`queue ${queueName} has no QueueArn`);
+  const queueArn = await queueArnOf(sqsClient(), queueUrl);
 
   const { RuleArn: ruleArn } = await events.send(
     new PutRuleCommand({
@@ -254,39 +252,4 @@ export async function readStreamRecords(tableName: string): Promise<_Record[]> {
     }
   }
   return records;
-}
-
-export class WaitForTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`waitFor: check still returned false after ${timeoutMs} ms`);
-    this.name = 'WaitForTimeoutError';
-  }
-}
-
-/**
- * Calls `check` every `intervalMs` until it neither throws nor returns `false`, and returns its
- * result. After `timeoutMs` it rethrows the last error `check` threw (so an assertion shows its
- * diff), or a WaitForTimeoutError if `check` kept returning `false`. `check` may be an assertion
- * (`() => expect(...).toBe(...)`) or a predicate.
- */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<Exclude<T, false>> {
-  const { timeoutMs = 10_000, intervalMs = 100 } = options;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let thrown: { error: unknown } | undefined;
-    try {
-      const result = await check();
-      if (result !== false) return result as Exclude<T, false>;
-    } catch (error) {
-      thrown = { error };
-    }
-    if (Date.now() >= deadline) {
-      if (thrown !== undefined) throw thrown.error;
-      throw new WaitForTimeoutError(timeoutMs);
-    }
-    await sleep(intervalMs);
-  }
 }
