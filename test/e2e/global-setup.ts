@@ -10,13 +10,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 import { freePort } from '../../local/emulator';
 import { READY_LINE_PREFIX } from '../../local/ready-line';
+import { loadStackOutputs } from '../../tools/lib/outputs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,7 +35,7 @@ const isReadyLine = (line: string) => line.startsWith(READY_LINE_PREFIX);
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const outputsFile = process.env.E2E_OUTPUTS_FILE;
   if (outputsFile !== undefined && outputsFile !== '') {
-    project.provide('outputs', await stackOutputs(path.resolve(outputsFile)));
+    project.provide('outputs', stackOutputs(path.resolve(outputsFile)));
     return undefined;
   }
 
@@ -68,7 +69,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   try {
     await waitForReadyLine(child, logFile);
-    project.provide('outputs', await stackOutputs(localOutputsFile));
+    project.provide('outputs', stackOutputs(localOutputsFile));
   } catch (error) {
     await stop();
     throw error;
@@ -76,15 +77,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   return stop;
 }
 
-async function stackOutputs(file: string): Promise<Record<string, string>> {
-  const stacks = JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, string>>;
-  const names = Object.keys(stacks);
-  const wanted = process.env.E2E_STACK_NAME;
-  const name = wanted ?? (names.length === 1 ? names[0] : undefined);
-  if (name === undefined || stacks[name] === undefined) {
-    throw new Error(`${file} has the stacks ${names.join(', ') || '(none)'}; set E2E_STACK_NAME to the one to test`);
-  }
-  return stacks[name];
+/** The outputs of the stack the file holds (`E2E_STACK_NAME` picks one when it holds several), read as the operator tools read them. */
+function stackOutputs(file: string): Record<string, string> {
+  return { ...loadStackOutputs(file, process.env.E2E_STACK_NAME).values };
 }
 
 /** Resolves on the ready line; rejects, with the runtime's output, if it exits or the deadline passes. */

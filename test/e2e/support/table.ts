@@ -1,7 +1,8 @@
 /**
  * A snapshot of the stack's table (`TableName` of the outputs): every item's key and a fingerprint
- * of its attributes. Locally through the emulator (`AwsEndpointUrl`, test credentials); for a
- * deployed stack through the default credential chain, in the region of the outputs or `ApiUrl`.
+ * of its attributes, read with the operator tools' SDK settings (`clientConfigFor`): locally through
+ * the emulator (`AwsEndpointUrl`, test credentials unless the environment has some); for a deployed
+ * stack through the default credential chain, in the region of the outputs or `ApiUrl`.
  *
  * Every event the service publishes starts as a table write (an `OUTBOX#…` item, or a customer
  * item the CDC function tails), and every consumer effect is one too (`TIMELINE`, payments), so
@@ -12,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 
 import { isLocalOutputs, regionOfApiUrl } from '../../../tools/client/api-client';
+import { clientConfigFor } from '../../../tools/lib/outputs';
 
 /** `pk|sk` → fingerprint of the item's attributes. */
 export type TableSnapshot = ReadonlyMap<string, string>;
@@ -25,13 +27,9 @@ export interface TableDifference {
 export function tableReader(outputs: Readonly<Record<string, string>>): { snapshot(): Promise<TableSnapshot> } {
   const tableName = outputs.TableName;
   if (tableName === undefined) throw new Error('the stack outputs have no TableName');
-  const client = isLocalOutputs(outputs)
-    ? new DynamoDBClient({
-        endpoint: outputs.AwsEndpointUrl,
-        region: outputs.Region ?? 'us-east-1',
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      })
-    : new DynamoDBClient({ region: outputs.Region ?? regionOfApiUrl(outputs.ApiUrl ?? '') });
+  const endpoint = isLocalOutputs(outputs) ? outputs.AwsEndpointUrl : undefined;
+  const region = outputs.Region ?? (endpoint === undefined ? regionOfApiUrl(outputs.ApiUrl ?? '') : undefined);
+  const client = new DynamoDBClient(clientConfigFor({ endpoint, region }));
   return {
     async snapshot() {
       const items = new Map<string, string>();
