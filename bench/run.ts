@@ -162,7 +162,7 @@ async function main(): Promise<void> {
           const write = process.stdout.write.bind(process.stdout);
           process.stdout.write = (() => true) as typeof process.stdout.write;
           try {
-            const bundles = await runBundleBench({ outdir, onProgress: (done, total) => (bar.setTotal(total), bar.update(done)) });
+            const bundles = await runBundleBench({ outdir, onProgress: (done, total) => bar.update(done, total) });
             results.bundles = bundles.bundles;
             template = bundles.template;
             stackName = bundles.stackName;
@@ -176,13 +176,13 @@ async function main(): Promise<void> {
           results.commandPath = await runCommandPathBench({
             samples,
             ...(template ? { template, stackName } : {}),
-            onProgress: (done, total) => (bar.setTotal(total), bar.update(done)),
+            onProgress: (done, total) => bar.update(done, total),
           });
         } else {
           const measured = await measureOrderToTimelineLatency({
             orders,
             log: quietRuntimeLog,
-            onProgress: (done, total) => (bar.setTotal(total), bar.update(done)),
+            onProgress: (done, total) => bar.update(done, total),
           });
           const d = distribution(measured.latenciesMs);
           results.endToEnd = {

@@ -50,8 +50,9 @@ export class ProgressBar {
     this.update(this.state.done + by);
   }
 
-  update(done: number): void {
-    this.state = { ...this.state, done };
+  /** `done` so far, and the total when it has become known (or changed): one redraw for both. */
+  update(done: number, total = this.state.total): void {
+    this.state = { ...this.state, done, total };
     this.draw();
   }
 

@@ -54,8 +54,7 @@ async function moveWithTask(context: RedriveContext, dlqArn: string, queueArn: s
     const { Results = [] } = await context.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn, MaxResults: 10 }));
     const task = Results.find((result) => result.TaskHandle === TaskHandle) ?? Results[0];
     const moved = task?.ApproximateNumberOfMessagesMoved ?? 0;
-    if (task?.ApproximateNumberOfMessagesToMove !== undefined) bar.setTotal(task.ApproximateNumberOfMessagesToMove);
-    bar.update(moved);
+    bar.update(moved, task?.ApproximateNumberOfMessagesToMove);
     if (task?.Status !== undefined && TERMINAL_TASK_STATES.has(task.Status)) {
       bar.finish();
       const toMove = task.ApproximateNumberOfMessagesToMove ?? moved;
