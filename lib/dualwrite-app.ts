@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DualwriteStack } from './dualwrite-stack';
 
@@ -32,7 +33,7 @@ export function buildDualwriteApp(options: BuildDualwriteAppOptions = {}): { app
       // (`aws:asset:path`), so a template resource can be traced to its construct and its code.
       'aws:cdk:enable-path-metadata': true,
       'aws:cdk:enable-asset-metadata': true,
-      ...cdkJsonContext(),
+      ...cdkJsonContextUnlessFromCli(),
       ...options.context,
     },
   });
@@ -47,7 +48,15 @@ export function buildDualwriteApp(options: BuildDualwriteAppOptions = {}): { app
   return { app, stack };
 }
 
-function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-  return cdkJson.context ?? {};
+let cdkJsonContextCache: Record<string, unknown> | undefined;
+
+/**
+ * cdk.json's context (read once), for an app run in-process. When the CLI runs the app it already passes that
+ * context (merged with cdk.context.json and `-c`) through the environment, which `App` reads itself.
+ */
+function cdkJsonContextUnlessFromCli(): Record<string, unknown> {
+  if (process.env[cxapi.CONTEXT_ENV] !== undefined || process.env[cxapi.CONTEXT_OVERFLOW_LOCATION_ENV] !== undefined) return {};
+  cdkJsonContextCache ??=
+    (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+  return cdkJsonContextCache;
 }
