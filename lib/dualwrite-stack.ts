@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
 import type { RelayMetricName } from '../lambdas/dualwrite/relay/relay-algorithm';
 import { ChangeDataCapture } from './constructs/change-data-capture';
 import { IdempotentEventConsumer } from './constructs/idempotent-event-consumer';
-import { deadLetterQueueDepthMetric } from './constructs/internal/alarms';
+import { deadLetterQueueDepthMetric, iteratorAgeMetric } from './constructs/internal/alarms';
 import { createNodejsFunction } from './constructs/internal/lambda-function';
 import type { StreamEventPublisher } from './constructs/internal/stream-publisher';
 import { OutboxRelay } from './constructs/outbox-relay';
@@ -316,7 +316,7 @@ export class DualwriteStack extends Stack {
           new cloudwatch.GraphWidget({
             title: 'Stream iterator age (max, ms)',
             left: perPublisher((publisher, label) => [
-              publisher.function.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1), label }),
+              iteratorAgeMetric(publisher.function).with({ label }),
             ]),
             width,
           }),

@@ -1,12 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** Where each alarm's description sends the operator (repository path + section anchor). */
-export const RUNBOOK = 'docs/runbook.md';
+const RUNBOOK = 'docs/runbook.md';
 
 /** The anchors of docs/runbook.md the alarms point to; the infra tests check each one exists. */
 export const RUNBOOK_SECTIONS = {
@@ -19,7 +20,7 @@ export const RUNBOOK_SECTIONS = {
 
 export type RunbookSection = (typeof RUNBOOK_SECTIONS)[keyof typeof RUNBOOK_SECTIONS];
 
-export const runbookLink = (section: RunbookSection): string => `${RUNBOOK}#${section}`;
+const runbookLink = (section: RunbookSection): string => `${RUNBOOK}#${section}`;
 
 /** The alarm props every dualwrite construct takes. */
 export interface AlarmChoice {
@@ -65,6 +66,11 @@ export function createAlarm(scope: Construct, id: string, spec: AlarmSpec, topic
 /** Messages waiting in a dead-letter queue: anything at all there needs an operator. */
 export function deadLetterQueueDepthMetric(queue: sqs.IQueue): cloudwatch.Metric {
   return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM });
+}
+
+/** How far a stream-fed function lags behind its stream: the age of the newest record read (`IteratorAge`), maximum per minute. */
+export function iteratorAgeMetric(fn: lambda.IFunction): cloudwatch.Metric {
+  return fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) });
 }
 
 export function deadLetterQueueAlarm(

@@ -6,10 +6,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 /** CloudWatch metrics namespace shared by every dualwrite function (Powertools Metrics reads it). */
-export const METRICS_NAMESPACE = 'dualwrite';
+const METRICS_NAMESPACE = 'dualwrite';
 
 /** DESIGN §1 fixes the Lambda runtime; cdk-nag's AwsSolutions-L1 wants the newest of the family. */
-export const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_22_X;
+const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /** The defaults a construct chooses for its function; the user's `functionProps` are merged over them. */
 export interface FunctionDefaults {
@@ -63,12 +63,8 @@ export function createNodejsFunction(
       description: `Execution role of ${scope.node.path}/${id}: its own log group, plus what its construct grants`,
     });
   if (overrides.role === undefined) {
-    // The group's ARN ends in `:*`, which covers its log streams.
-    iam.Grant.addToPrincipal({
-      grantee: role,
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resourceArns: [logGroup.logGroupRef.logGroupArn],
-    });
+    // logs:CreateLogStream and logs:PutLogEvents on the group's ARN, which ends in `:*` and so covers its log streams.
+    logs.LogGroupGrants.fromLogGroup(logGroup).write(role);
   }
   const bundling = {
     minify: true,

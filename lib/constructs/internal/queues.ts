@@ -9,7 +9,7 @@ export const QUEUE_SECURITY_DEFAULTS = {
 } satisfies sqs.QueueProps;
 
 /** Two weeks (SQS's maximum) to notice and redrive. */
-export const DEAD_LETTER_QUEUE_DEFAULTS = {
+const DEAD_LETTER_QUEUE_DEFAULTS = {
   ...QUEUE_SECURITY_DEFAULTS,
   retentionPeriod: Duration.days(14),
 } satisfies sqs.QueueProps;

@@ -9,9 +9,11 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { RelayMetricName } from '../../../lambdas/dualwrite/relay/relay-algorithm';
+import { DEFAULT_BACKOFF } from '../../../lambdas/dualwrite/relay/backoff';
+import { DEFAULT_SAFETY_MARGIN_MS, type RelayMetricName } from '../../../lambdas/dualwrite/relay/relay-algorithm';
+import { RELAY_BACKOFF_BASE_MS, RELAY_BACKOFF_CAP_MS, RELAY_SAFETY_MARGIN_MS } from '../../../lambdas/dualwrite/relay/relay-config';
 import { type ItemAction, grantTableItemActions } from '../table-grants';
-import { type AlarmChoice, type RunbookSection, RUNBOOK_SECTIONS, createAlarm, deadLetterQueueAlarm } from './alarms';
+import { type AlarmChoice, type RunbookSection, RUNBOOK_SECTIONS, createAlarm, deadLetterQueueAlarm, iteratorAgeMetric } from './alarms';
 import { type DeadLetterQueueChoice, resolveDeadLetterQueue } from './queues';
 import { type FunctionDefaults, createNodejsFunction } from './lambda-function';
 
@@ -26,13 +28,6 @@ const EXPLICIT_EVENT_SOURCE_SETTINGS = ['batchSize', 'bisectBatchOnError', 'retr
 export type StreamEventSourceOverrides = Partial<
   Omit<DynamoEventSourceProps, 'filters' | 'onFailure' | 'reportBatchItemFailures' | (typeof EXPLICIT_EVENT_SOURCE_SETTINGS)[number]>
 >;
-
-/** The environment variables through which the publishing function learns its retry timing. */
-export const RELAY_TIMING_ENVIRONMENT = {
-  backoffBase: 'RELAY_BACKOFF_BASE_MS',
-  backoffCap: 'RELAY_BACKOFF_CAP_MS',
-  safetyMargin: 'RELAY_SAFETY_MARGIN_MS',
-} as const;
 
 /** Props shared by OutboxRelay and ChangeDataCapture (their wiring is one helper). */
 export interface StreamPublisherProps extends DeadLetterQueueChoice, AlarmChoice {
@@ -108,9 +103,10 @@ const STREAM_EVENT_SOURCE_DEFAULTS = {
 
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_RETRY_ATTEMPTS = 10;
-const DEFAULT_BACKOFF_BASE = Duration.millis(50);
-const DEFAULT_BACKOFF_CAP = Duration.seconds(5);
-const DEFAULT_SAFETY_MARGIN = Duration.seconds(5);
+// The function's own defaults (relayTuningFromEnv), so that the variables always restate them.
+const DEFAULT_BACKOFF_BASE = Duration.millis(DEFAULT_BACKOFF.baseDelayMs);
+const DEFAULT_BACKOFF_CAP = Duration.millis(DEFAULT_BACKOFF.maxDelayMs);
+const DEFAULT_SAFETY_MARGIN = Duration.millis(DEFAULT_SAFETY_MARGIN_MS);
 const DEFAULT_ITERATOR_AGE_ALARM_THRESHOLD = Duration.minutes(1);
 
 export interface StreamPublisherSettings extends StreamPublisherProps {
@@ -187,9 +183,9 @@ export abstract class StreamEventPublisher extends Construct {
     const created = createNodejsFunction(this, 'Function', settings.functionDefaults, settings.functionProps, {
       EVENT_BUS_NAME: eventBus.eventBusName,
       OUTBOX_TABLE_NAME: table.tableName,
-      [RELAY_TIMING_ENVIRONMENT.backoffBase]: String((settings.backoffBase ?? DEFAULT_BACKOFF_BASE).toMilliseconds()),
-      [RELAY_TIMING_ENVIRONMENT.backoffCap]: String((settings.backoffCap ?? DEFAULT_BACKOFF_CAP).toMilliseconds()),
-      [RELAY_TIMING_ENVIRONMENT.safetyMargin]: String((settings.safetyMargin ?? DEFAULT_SAFETY_MARGIN).toMilliseconds()),
+      [RELAY_BACKOFF_BASE_MS]: String((settings.backoffBase ?? DEFAULT_BACKOFF_BASE).toMilliseconds()),
+      [RELAY_BACKOFF_CAP_MS]: String((settings.backoffCap ?? DEFAULT_BACKOFF_CAP).toMilliseconds()),
+      [RELAY_SAFETY_MARGIN_MS]: String((settings.safetyMargin ?? DEFAULT_SAFETY_MARGIN).toMilliseconds()),
     });
     this.function = created.function;
     this.logGroup = created.logGroup;
@@ -231,7 +227,7 @@ export abstract class StreamEventPublisher extends Construct {
       this,
       'IteratorAgeAlarm',
       {
-        metric: this.function.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+        metric: iteratorAgeMetric(this.function),
         threshold: (settings.iteratorAgeAlarmThreshold ?? DEFAULT_ITERATOR_AGE_ALARM_THRESHOLD).toMilliseconds(),
         evaluationPeriods: 3,
         description: `${this.node.path}: the function is falling behind the table stream (IteratorAge).`,
