@@ -17,7 +17,9 @@ import {
   managedPolicyArnsOfRole,
   newTestStack,
   permissionsOfRole,
+  type PropsIn,
   ref,
+  resolveProps,
   statementsAllowing,
   statementsOfRole,
 } from './support/templates';
@@ -26,11 +28,17 @@ const CUSTOMER_FILTER = FilterCriteria.filter({
   dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('CUSTOMER#') }, sk: { S: FilterRule.isEqual('STATE') } } },
 });
 
-function synth(props: Partial<ChangeDataCaptureProps> = {}) {
+function synth(props: PropsIn<ChangeDataCaptureProps> = {}) {
   const stack = newTestStack();
   const table = new OutboxTable(stack, 'Outbox').table;
   const eventBus = new events.EventBus(stack, 'Bus');
-  const cdc = new ChangeDataCapture(stack, 'Changes', { table, eventBus, entry: FIXTURE_ENTRY, filterPatterns: [CUSTOMER_FILTER], ...props });
+  const cdc = new ChangeDataCapture(stack, 'Changes', {
+    table,
+    eventBus,
+    entry: FIXTURE_ENTRY,
+    filterPatterns: [CUSTOMER_FILTER],
+    ...resolveProps(stack, props),
+  });
   return { stack, table, eventBus, cdc, template: Template.fromStack(stack) };
 }
 
@@ -133,31 +141,12 @@ describe('ChangeDataCapture validation', () => {
   });
 
   test('refuses a table without a stream', () => {
-    const stack = newTestStack();
-    const table = new dynamodb.Table(stack, 'NoStream', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    expect(
-      () =>
-        new ChangeDataCapture(stack, 'Changes', {
-          table,
-          eventBus: new events.EventBus(stack, 'Bus'),
-          entry: FIXTURE_ENTRY,
-          filterPatterns: [CUSTOMER_FILTER],
-        }),
+    expect(() =>
+      synth((stack) => ({ table: new dynamodb.Table(stack, 'NoStream', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } }) })),
     ).toThrow(/ChangeDataCapture: table .* has no stream/);
   });
 
   test('refuses existingDeadLetterQueueObj together with deadLetterQueueProps', () => {
-    const stack = newTestStack();
-    expect(
-      () =>
-        new ChangeDataCapture(stack, 'Changes', {
-          table: new OutboxTable(stack, 'Outbox').table,
-          eventBus: new events.EventBus(stack, 'Bus'),
-          entry: FIXTURE_ENTRY,
-          filterPatterns: [CUSTOMER_FILTER],
-          existingDeadLetterQueueObj: new sqs.Queue(stack, 'Existing'),
-          deadLetterQueueProps: {},
-        }),
-    ).toThrow(/ChangeDataCapture: provide existingDeadLetterQueueObj or deadLetterQueueProps, not both/);
+    expect(() => synth((stack) => ({ existingDeadLetterQueueObj: new sqs.Queue(stack, 'Existing'), deadLetterQueueProps: {} }))).toThrow(/ChangeDataCapture: provide existingDeadLetterQueueObj or deadLetterQueueProps, not both/);
   });
 });

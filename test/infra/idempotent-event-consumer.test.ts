@@ -15,16 +15,23 @@ import {
   managedPolicyArnsOfRole,
   newTestStack,
   permissionsOfRole,
+  type PropsIn,
   ref,
+  resolveProps,
   statementsAllowing,
 } from './support/templates';
 
 const PATTERN = { source: ['dualwrite.orders'], detailType: ['OrderPlaced'] };
 
-function synth(props: Partial<IdempotentEventConsumerProps> = {}) {
+function synth(props: PropsIn<IdempotentEventConsumerProps> = {}) {
   const stack = newTestStack();
   const eventBus = new events.EventBus(stack, 'Bus');
-  const consumer = new IdempotentEventConsumer(stack, 'Consumer', { eventBus, eventPattern: PATTERN, entry: FIXTURE_ENTRY, ...props });
+  const consumer = new IdempotentEventConsumer(stack, 'Consumer', {
+    eventBus,
+    eventPattern: PATTERN,
+    entry: FIXTURE_ENTRY,
+    ...resolveProps(stack, props),
+  });
   return { stack, eventBus, consumer, template: Template.fromStack(stack) };
 }
 
@@ -282,46 +289,20 @@ describe('IdempotentEventConsumer props', () => {
 
 describe('IdempotentEventConsumer validation', () => {
   test('refuses existingIdempotencyTableObj together with idempotencyTableProps', () => {
-    const stack = newTestStack();
-    const shared = new dynamodb.Table(stack, 'Shared', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
-    expect(
-      () =>
-        new IdempotentEventConsumer(stack, 'Consumer', {
-          eventBus: new events.EventBus(stack, 'Bus'),
-          eventPattern: PATTERN,
-          entry: FIXTURE_ENTRY,
-          existingIdempotencyTableObj: shared,
-          idempotencyTableProps: {},
-        }),
+    expect(() =>
+      synth((stack) => ({
+        existingIdempotencyTableObj: new dynamodb.Table(stack, 'Shared', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }),
+        idempotencyTableProps: {},
+      })),
     ).toThrow(/IdempotentEventConsumer: provide existingIdempotencyTableObj or idempotencyTableProps, not both/);
   });
 
   test('refuses existingDeadLetterQueueObj together with deadLetterQueueProps', () => {
-    const stack = newTestStack();
-    expect(
-      () =>
-        new IdempotentEventConsumer(stack, 'Consumer', {
-          eventBus: new events.EventBus(stack, 'Bus'),
-          eventPattern: PATTERN,
-          entry: FIXTURE_ENTRY,
-          existingDeadLetterQueueObj: new sqs.Queue(stack, 'Existing'),
-          deadLetterQueueProps: {},
-        }),
-    ).toThrow(/IdempotentEventConsumer: provide existingDeadLetterQueueObj or deadLetterQueueProps, not both/);
+    expect(() => synth((stack) => ({ existingDeadLetterQueueObj: new sqs.Queue(stack, 'Existing'), deadLetterQueueProps: {} }))).toThrow(/IdempotentEventConsumer: provide existingDeadLetterQueueObj or deadLetterQueueProps, not both/);
   });
 
   test('refuses queueProps.deadLetterQueue', () => {
-    const stack = newTestStack();
-    const dlq = new sqs.Queue(stack, 'Dlq');
-    expect(
-      () =>
-        new IdempotentEventConsumer(stack, 'Consumer', {
-          eventBus: new events.EventBus(stack, 'Bus'),
-          eventPattern: PATTERN,
-          entry: FIXTURE_ENTRY,
-          queueProps: { deadLetterQueue: { queue: dlq, maxReceiveCount: 2 } },
-        }),
-    ).toThrow(/IdempotentEventConsumer: queueProps.deadLetterQueue is set/);
+    expect(() => synth((stack) => ({ queueProps: { deadLetterQueue: { queue: new sqs.Queue(stack, 'Dlq'), maxReceiveCount: 2 } } }))).toThrow(/IdempotentEventConsumer: queueProps.deadLetterQueue is set/);
   });
 
   test('refuses a visibility timeout shorter than the function timeout', () => {

@@ -8,13 +8,23 @@ import { OutboxRelay, type OutboxRelayProps } from '../../lib/constructs/outbox-
 import { OutboxTable } from '../../lib/constructs/outbox-table';
 import { streamEventSourceTests } from './support/stream-event-source-suite';
 import { streamPublisherTests } from './support/stream-publisher-suite';
-import { arnOf, logicalIdOf, managedPolicyArnsOfRole, newTestStack, permissionsOfRole, ref, statementsAllowing } from './support/templates';
+import {
+  type PropsIn,
+  arnOf,
+  logicalIdOf,
+  managedPolicyArnsOfRole,
+  newTestStack,
+  permissionsOfRole,
+  ref,
+  resolveProps,
+  statementsAllowing,
+} from './support/templates';
 
-function synth(props: Partial<OutboxRelayProps> = {}) {
+function synth(props: PropsIn<OutboxRelayProps> = {}) {
   const stack = newTestStack();
   const table = new OutboxTable(stack, 'Outbox').table;
   const eventBus = new events.EventBus(stack, 'Bus');
-  const relay = new OutboxRelay(stack, 'Relay', { table, eventBus, ...props });
+  const relay = new OutboxRelay(stack, 'Relay', { table, eventBus, ...resolveProps(stack, props) });
   return { stack, table, eventBus, relay, template: Template.fromStack(stack) };
 }
 
@@ -208,23 +218,16 @@ streamPublisherTests({
 
 describe('OutboxRelay validation', () => {
   test('refuses a table without a stream', () => {
-    const stack = newTestStack();
-    const table = new dynamodb.Table(stack, 'NoStream', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
-    expect(() => new OutboxRelay(stack, 'Relay', { table, eventBus: new events.EventBus(stack, 'Bus') })).toThrow(
+    expect(() =>
+      synth((stack) => ({ table: new dynamodb.Table(stack, 'NoStream', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } }) })),
+    ).toThrow(
       /OutboxRelay: table .* has no stream/,
     );
   });
 
   test('refuses existingDeadLetterQueueObj together with deadLetterQueueProps', () => {
-    const stack = newTestStack();
-    expect(
-      () =>
-        new OutboxRelay(stack, 'Relay', {
-          table: new OutboxTable(stack, 'Outbox').table,
-          eventBus: new events.EventBus(stack, 'Bus'),
-          existingDeadLetterQueueObj: new sqs.Queue(stack, 'Existing'),
-          deadLetterQueueProps: { queueName: 'x' },
-        }),
+    expect(() =>
+      synth((stack) => ({ existingDeadLetterQueueObj: new sqs.Queue(stack, 'Existing'), deadLetterQueueProps: { queueName: 'x' } })),
     ).toThrow(/OutboxRelay: provide existingDeadLetterQueueObj or deadLetterQueueProps, not both/);
   });
 

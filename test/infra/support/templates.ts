@@ -13,6 +13,11 @@ export function newTestStack(): Stack {
   return new Stack(new App({ context: SKIP_BUNDLING }), 'Test');
 }
 
+/** A construct's props under test: given as is, or built in the test's stack (for the resources they name). */
+export type PropsIn<P> = Partial<P> | ((stack: Stack) => Partial<P>);
+
+export const resolveProps = <P>(stack: Stack, props: PropsIn<P>): Partial<P> => (typeof props === 'function' ? props(stack) : props);
+
 /** Logical id of a construct's CloudFormation resource, read from the construct, never hard-coded. */
 export function logicalIdOf(construct: IConstruct): string {
   const resource = (construct.node.defaultChild ?? construct) as CfnElement;
