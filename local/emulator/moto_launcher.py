@@ -347,6 +347,34 @@ def install_cheap_send_message() -> None:
     sqs_models.SQSBackend.send_message = send_message
 
 
+def install_cheap_retention_check() -> None:
+    """Keep SQS ReceiveMessage O(messages in the queue), not O(received x messages in the queue).
+
+    For every message it hands out, moto's `receive_message` asks
+    `is_message_valid_based_on_retention_period`, which calls `get_queue_attributes(name,
+    ["MessageRetentionPeriod"])`; that computes the full `queue.attributes` three times, each with
+    the approximate message counts (a scan of the whole queue with clock conversions per message).
+    With a backlog of a few thousand messages, a receive of 10 cost about 0.1 s of this single-threaded
+    emulator. The retention period is a plain attribute of the queue (set by `_set_attributes`), so
+    it is read directly; the rule (sent timestamp + retention period > now) is moto's own.
+    """
+    from moto.core.utils import unix_time
+    from moto.sqs import models as sqs_models
+
+    backend_class = sqs_models.SQSBackend
+    if not hasattr(backend_class, "is_message_valid_based_on_retention_period"):
+        raise SystemExit(
+            "moto_launcher: moto's SQSBackend.is_message_valid_based_on_retention_period is not what "
+            "the retention-check patch expects; fix local/emulator/moto_launcher.py."
+        )
+
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention_period = int(self.get_queue(queue_name).message_retention_period)
+        return retention_period + message.sent_timestamp / 1000 > unix_time()
+
+    backend_class.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+
+
 def install_jsonpath_cache() -> None:
     """Cache moto's JSONPath parsing of EventBridge target input paths.
 
@@ -362,6 +390,54 @@ def install_jsonpath_cache() -> None:
     jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
 
 
+class _RequestProfile:
+    """WSGI middleware: wall time per AWS action, written to a file every few seconds.
+
+    Enabled by DUALWRITE_EMULATOR_PROFILE=<file> (or --profile <file>); for finding where a long run
+    (the chaos run, the benchmark) spends the emulator's one thread. One line per action, slowest
+    total first: total seconds, calls, mean milliseconds.
+    """
+
+    def __init__(self, app: Any, file: Path, every_seconds: float = 5.0):
+        self._app = app
+        self._file = file
+        self._every = every_seconds
+        self._totals: dict[str, list[float]] = {}
+        self._written = time.monotonic()
+        self._started = time.monotonic()
+
+    @staticmethod
+    def _action(environ: dict[str, Any]) -> str:
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return str(target)
+        query = environ.get("QUERY_STRING", "")
+        match = re.search(r"(?:^|&)Action=([A-Za-z]+)", query)
+        if match:
+            return match.group(1)
+        return f"{environ.get('REQUEST_METHOD', '?')} {environ.get('HTTP_HOST', '?')}{environ.get('PATH_INFO', '')[:40]}"
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return list(self._app(environ, start_response))
+        finally:
+            entry = self._totals.setdefault(self._action(environ), [0.0, 0])
+            entry[0] += time.perf_counter() - began
+            entry[1] += 1
+            if time.monotonic() - self._written >= self._every:
+                self.write()
+
+    def write(self) -> None:
+        self._written = time.monotonic()
+        rows = sorted(self._totals.items(), key=lambda row: -row[1][0])
+        busy = sum(total for total, _ in self._totals.values())
+        lines = [f"# {time.monotonic() - self._started:.0f} s up, {busy:.0f} s busy serving requests"]
+        lines += [f"{total:9.1f} s {int(calls):8d} calls {1000 * total / calls:8.2f} ms  {action}"
+                  for action, (total, calls) in rows]
+        self._file.write_text("\n".join(lines) + "\n", encoding="utf8")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -371,6 +447,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--exit-on-stdin-eof", action="store_true",
                         help="exit when stdin closes (the parent keeps a pipe open for our lifetime)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--profile", type=Path, default=os.environ.get("DUALWRITE_EMULATOR_PROFILE") or None,
+                        help="write wall time per AWS action to this file every 5 s "
+                             "(default: $DUALWRITE_EMULATOR_PROFILE, off when unset)")
     parser.add_argument("--requirements", type=Path, default=DEFAULT_REQUIREMENTS,
                         help="requirements file pinning moto (default: the repository's requirements-dev.txt)")
     args = parser.parse_args(argv)
@@ -391,8 +470,11 @@ def main(argv: list[str] | None = None) -> None:
         install_undo_log()
     install_jsonpath_cache()
     install_cheap_send_message()
+    install_cheap_retention_check()
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app: Any = DomainDispatcherApplication(create_backend_app)
+    if args.profile is not None:
+        app = _RequestProfile(app, args.profile)
     # threaded=False: one request at a time. moto is not concurrency-safe, and the undo log is valid
     # only because of this (see _TransactionUndoLog). Never make this server threaded.
     server = make_server(args.host, args.port, app, threaded=False)  # exits 1 if the port is taken

@@ -460,9 +460,25 @@ describe('the emulator process', () => {
   });
 });
 
-describe('the launcher refuses a moto other than the pinned one', () => {
-  const launcher = path.join(PROJECT_ROOT, 'local', 'emulator', 'moto_launcher.py');
+const launcher = path.join(PROJECT_ROOT, 'local', 'emulator', 'moto_launcher.py');
 
+/** Runs a Python command in the project root; with `until`, kills it once its output matches. */
+function run(python: string, args: string[], until?: RegExp): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, args, { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (until?.test(output)) child.kill('SIGKILL');
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('the launcher refuses a moto other than the pinned one', () => {
   async function withRequirements<T>(content: string, use: (file: string) => Promise<T>): Promise<T> {
     const dir = await mkdtemp(path.join(tmpdir(), 'dualwrite-requirements-'));
     try {
@@ -472,21 +488,6 @@ describe('the launcher refuses a moto other than the pinned one', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }
-
-  function run(python: string, args: string[], until?: RegExp): Promise<{ code: number | null; output: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(python, args, { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (until?.test(output)) child.kill('SIGKILL');
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, output }));
-    });
   }
 
   it('exits 3, naming both versions and the fix, when the requirements pin another moto than the installed one', async () => {
@@ -555,6 +556,84 @@ describe('the launcher refuses a moto other than the pinned one', () => {
       expect(output).not.toContain('refusing');
     });
   });
+});
+
+describe("the launcher's SQS patches keep moto's answers and drop its per-message queue scans", () => {
+  /**
+   * Runs `body` (Python, indented four spaces) against a private moto SQS backend after the launcher
+   * patches named in `patches`, with `queue.attributes` (the full attribute set, which scans the
+   * queue) counting its computations in `computed[0]`; prints what `body` puts in `result` as JSON.
+   */
+  async function withSqsBackend(patches: string[], body: string[]): Promise<Record<string, unknown>> {
+    const python = await ensureEmulatorVenv(PROJECT_ROOT);
+    const script = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(path.dirname(launcher))})`,
+      'import moto_launcher as m',
+      'from moto.sqs import models as sqs_models',
+      'full = sqs_models.Queue.__dict__["attributes"]',
+      'computed = [0]',
+      'def counting(queue):',
+      '    computed[0] += 1',
+      '    return full.fget(queue)',
+      'sqs_models.Queue.attributes = property(counting)',
+      ...patches.map((patch) => `m.${patch}()`),
+      'backend = sqs_models.SQSBackend("us-east-1", "123456789012")',
+      'result = {}',
+      'def main():',
+      ...body,
+      'main()',
+      'print("RESULT " + json.dumps(result))',
+    ].join('\n');
+    const { code, output } = await run(python, ['-c', script]);
+    const line = output.split('\n').find((candidate) => candidate.startsWith('RESULT '));
+    if (code !== 0 || line === undefined) throw new Error(`the Python check failed (exit ${code}):\n${output}`);
+    return JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown>;
+  }
+
+  const receiveFromAQueueWithAnExpiredMessage = [
+    '    backend.create_queue("q", MessageRetentionPeriod="60")',
+    '    for body in ["one", "two", "expired", "four"]:',
+    '        backend.send_message("q", body)',
+    '    expired = [message for message in backend.get_queue("q")._messages if message.body == "expired"][0]',
+    '    expired.sent_timestamp -= 61_000',
+    '    computed[0] = 0',
+    '    result["received"] = [message.body for message in backend.receive_message("q", 10, 0, 30)]',
+    '    result["computed"] = computed[0]',
+  ];
+
+  it('ReceiveMessage stops at a message past the retention period, as stock moto does, without computing the queue attributes', async () => {
+    const stock = await withSqsBackend([], receiveFromAQueueWithAnExpiredMessage);
+    const patched = await withSqsBackend(['install_cheap_retention_check'], receiveFromAQueueWithAnExpiredMessage);
+
+    expect(stock.received).toEqual(['one', 'two']);
+    expect(patched.received).toEqual(stock.received);
+    expect(stock.computed).toBeGreaterThan(0); // what the patch saves: a scan of the queue per message
+    expect(patched.computed).toBe(0);
+  }, 60_000);
+
+  const sendToAFifoQueueWithContentBasedDeduplication = [
+    '    backend.create_queue("q.fifo", FifoQueue="true", ContentBasedDeduplication="true")',
+    '    backend.create_queue("standard")',
+    '    computed[0] = 0',
+    '    for _ in range(3):',
+    '        backend.send_message("q.fifo", "same body", group_id="g")',
+    '        backend.send_message("standard", "same body")',
+    '    result["fifo"] = len(backend.get_queue("q.fifo")._messages)',
+    '    result["standard"] = len(backend.get_queue("standard")._messages)',
+    '    result["computed"] = computed[0]',
+    '    result["attributesAfter"] = backend.get_queue("standard").attributes["ApproximateNumberOfMessages"]',
+  ];
+
+  it('SendMessage still deduplicates by content on a FIFO queue and leaves the full attributes in place afterwards, without computing them', async () => {
+    const stock = await withSqsBackend([], sendToAFifoQueueWithContentBasedDeduplication);
+    const patched = await withSqsBackend(['install_cheap_send_message'], sendToAFifoQueueWithContentBasedDeduplication);
+
+    expect(stock).toMatchObject({ fifo: 1, standard: 3, attributesAfter: 3 });
+    expect(patched).toMatchObject({ fifo: 1, standard: 3, attributesAfter: 3 });
+    expect(stock.computed).toBeGreaterThan(0);
+    expect(patched.computed).toBe(0);
+  }, 60_000);
 });
 
 async function readShardIds(streamArn: string): Promise<string[]> {
