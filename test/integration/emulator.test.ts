@@ -612,6 +612,31 @@ describe("the launcher's SQS patches keep moto's answers and drop its per-messag
     expect(patched.computed).toBe(0);
   }, 60_000);
 
+  const askForTheMessageCounts = [
+    '    backend.create_queue("q", VisibilityTimeout="30")',
+    '    for body in ["one", "two", "three"]:',
+    '        backend.send_message("q", body)',
+    '    backend.receive_message("q", 1, 0, 30)',
+    '    computed[0] = 0',
+    '    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "VisibilityTimeout"]',
+    '    result["some"] = backend.get_queue_attributes("q", names)',
+    '    result["computed"] = computed[0]',
+    '    every = backend.get_queue_attributes("q", ["All"])',
+    '    result["all"] = sorted((name, value) for name, value in every.items() if not name.endswith("Timestamp"))',
+  ];
+
+  it('GetQueueAttributes gives the same answer, computing the attributes once per call instead of three times per name asked', async () => {
+    const stock = await withSqsBackend([], askForTheMessageCounts);
+    const patched = await withSqsBackend(['install_one_attribute_computation_per_call'], askForTheMessageCounts);
+
+    expect(stock.some).toEqual({ ApproximateNumberOfMessages: 2, ApproximateNumberOfMessagesNotVisible: 1, VisibilityTimeout: 30 });
+    expect(patched.some).toEqual(stock.some);
+    expect((patched.all as unknown[]).length).toBeGreaterThan(5);
+    expect(patched.all).toEqual(stock.all);
+    expect(stock.computed).toBe(9); // three per name asked
+    expect(patched.computed).toBe(1);
+  }, 60_000);
+
   const sendToAFifoQueueWithContentBasedDeduplication = [
     '    backend.create_queue("q.fifo", FifoQueue="true", ContentBasedDeduplication="true")',
     '    backend.create_queue("standard")',
