@@ -56,12 +56,15 @@ export interface ChaosReport {
   naive: PatternCounts;
   /** Command outcomes by HTTP status (and `naive-ok`, `naive-putevents-error`…). */
   outcomes: Record<string, number>;
-  settle: { seconds: number; quiet: boolean; redrives: string[] };
+  /** `scans`: full table scans the settle phase needed to see every change carried. */
+  settle: { seconds: number; quiet: boolean; scans: number; redrives: string[] };
   notes: string[];
 }
 
 export const PATTERN_NAMES = ['outbox', 'listenToYourself', 'logTailing'] as const;
 
+/** How often the settle loop reads the capture queue and the queue depths (GetQueueAttributes scans a queue in moto). */
+const SETTLE_POLL_MS = 2_000;
 /** Faults stay on after the last command until every change was carried once, or this long. */
 const FAULTS_AFTER_COMMANDS_MS = 60_000;
 
@@ -162,46 +165,54 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const watchedQueues = [...consumerQueues, outputs.TimelineDeadLetterQueueUrl!, outputs.PaymentsDeadLetterQueueUrl!, outputs.RelayDeadLetterQueueUrl!, outputs.CdcDeadLetterQueueUrl!];
     const settleTimeoutMs = options.settleTimeoutMs ?? Math.max(600_000, options.commands * 600);
-    let lastFingerprint = '';
-    let quietSince = Date.now();
+    // Cheap signals every SETTLE_POLL_MS (events on the capture queue, messages in the queues); the table scan
+    // (seconds on a big run: moto serializes every item) only when those have been still for a while.
+    let lastMovement = '';
+    let stillSince = Date.now();
     let quiet = false;
-    let redrivenAtQuiet = false;
+    let redrivenWhenStill = false;
     let faultsStoppedAfterMs = 0;
+    let scans = 0;
+    let lastScanAt = 0;
+    const stopFaults = () => {
+      if (!plan.active) return;
+      plan.active = false;
+      faultsStoppedAfterMs = Date.now() - settleStarted;
+      stillSince = Date.now();
+    };
+    const settleBar = ProgressBar.for(options.io.stderr, options.progress === true, 'settle: events on the bus / expected from the answers', driver.expectedEvents);
     for (;;) {
-      const checkStarted = Date.now();
       await capture.drain();
+      settleBar.update(capture.events.length);
       const inQueues = await Promise.all(watchedQueues.map((queueUrl) => messagesIn(sqs, queueUrl)));
-      const items = await scanTable(documentClient, tableName);
-      const counts = measureAll(patternEvidence(items, capture.events, driver.deletedCustomers));
       const pending = inQueues.reduce((sum, count) => sum + count, 0);
-      const fingerprint = JSON.stringify([capture.events.length, items.length, inQueues, counts]);
-      if (fingerprint !== lastFingerprint) {
-        lastFingerprint = fingerprint;
-        quietSince = Date.now();
-        redrivenAtQuiet = false;
+      const movement = JSON.stringify([capture.events.length, inQueues]);
+      if (movement !== lastMovement) {
+        lastMovement = movement;
+        stillSince = Date.now();
+        redrivenWhenStill = false;
       }
-      const allGood = PATTERN_NAMES.every((name) => counts[name].lost === 0);
-      if (plan.active && (allGood || Date.now() - settleStarted >= FAULTS_AFTER_COMMANDS_MS)) {
-        plan.active = false;
-        faultsStoppedAfterMs = Date.now() - settleStarted;
-        quietSince = Date.now();
+      if (plan.active && Date.now() - settleStarted >= FAULTS_AFTER_COMMANDS_MS) stopFaults();
+      const stillForMs = Date.now() - stillSince;
+      // Still for 3 s with empty queues: has every change been carried? One scan per still period.
+      if (pending === 0 && stillForMs >= 3_000 && lastScanAt < stillSince) {
+        lastScanAt = Date.now();
+        scans += 1;
+        const counts = measureAll(patternEvidence(await scanTable(documentClient, tableName), capture.events, driver.deletedCustomers));
+        const allCarried = PATTERN_NAMES.every((name) => counts[name].lost === 0);
+        if (allCarried && !plan.active) {
+          quiet = true;
+          break;
+        }
+        // Faults stay on until every committed change was carried once (deliveries in flight meet them too).
+        if (allCarried) stopFaults();
       }
-      // A check scans the whole table: on a big run, check less often than the emulator needs for it.
-      const pause = Math.max(1_000, 2 * (Date.now() - checkStarted));
-      if (plan.active) {
-        await delay(pause);
-        continue;
-      }
-      if (allGood && pending === 0 && Date.now() - quietSince >= 3_000) {
-        quiet = true;
-        break;
-      }
-      if (Date.now() - quietSince >= 10_000) {
-        if (redrivenAtQuiet) {
+      if (!plan.active && stillForMs >= 10_000) {
+        if (redrivenWhenStill) {
           quiet = pending === 0;
           break;
         }
-        // Nothing moves: do what the runbook says an operator does, then watch again.
+        // Nothing moves and something is missing: do what the runbook says an operator does, then watch again.
         for (const [name, redrive] of [
           ['failed', () => redriveFailed(redriveContext)],
           ['stream-dlq', () => redriveStreamDlq(redriveContext)],
@@ -210,12 +221,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           const result = await redrive().catch((error: unknown) => ({ summary: `${name}: ${String(error)}`, left: 1 }));
           redrives.push(result.summary);
         }
-        redrivenAtQuiet = true;
-        quietSince = Date.now();
+        redrivenWhenStill = true;
+        stillSince = Date.now();
       }
       if (Date.now() - settleStarted > settleTimeoutMs) break;
-      await delay(pause);
+      await delay(SETTLE_POLL_MS);
     }
+    settleBar.finish();
     capturing = false;
     await capturer;
     await capture.drain();
@@ -236,7 +248,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       patterns: { outbox: counts.outbox, listenToYourself: counts.listenToYourself, logTailing: counts.logTailing },
       naive: counts.naive,
       outcomes: driver.outcomes,
-      settle: { seconds: Math.round((Date.now() - settleStarted) / 1000), quiet, redrives },
+      settle: { seconds: Math.round((Date.now() - settleStarted) / 1000), quiet, scans, redrives },
       notes,
     };
   } finally {
@@ -315,6 +327,8 @@ interface NaiveTargets {
 class Driver {
   readonly outcomes: Record<string, number> = {};
   readonly deletedCustomers: DeletedCustomer[] = [];
+  /** Events the answers so far promise (a payment: requested and captured); for the settle phase's progress bar only. */
+  expectedEvents = 0;
   private readonly placedOrders: string[] = [];
   private readonly customers = new Map<string, number>();
   private readonly naiveAggregates: Array<{ id: string; version: number }> = [];
@@ -348,7 +362,10 @@ class Driver {
       items: [{ sku: `SKU-${integerBetween(this.random, 1, 9)}`, quantity: integerBetween(this.random, 1, 3), unitPriceCents: 500 }],
     });
     this.count(`POST /orders ${answer.status}`);
-    if (answer.status === 201 && answer.body.orderId) this.placedOrders.push(answer.body.orderId);
+    if (answer.status === 201 && answer.body.orderId) {
+      this.placedOrders.push(answer.body.orderId);
+      this.expectedEvents += 1;
+    }
   }
 
   private async cancelOrder(): Promise<void> {
@@ -356,6 +373,7 @@ class Driver {
     if (orderId === undefined) return this.placeOrder();
     const answer = await this.api.request('POST', `orders/${encodeURIComponent(orderId)}/cancel`, { reason: 'chaos' });
     this.count(`POST /orders/{id}/cancel ${answer.status}`);
+    if (answer.status === 200) this.expectedEvents += 1;
   }
 
   private async requestPayment(): Promise<void> {
@@ -363,6 +381,7 @@ class Driver {
     if (orderId === undefined) return this.placeOrder();
     const answer = await this.api.request('POST', `orders/${encodeURIComponent(orderId)}/payments`, { amountCents: 1000 });
     this.count(`POST /orders/{id}/payments ${answer.status}`);
+    if (answer.status === 202) this.expectedEvents += 2;
   }
 
   /** An order no other command in flight holds (a cancelled or paid order is not used again). */
@@ -391,6 +410,7 @@ class Driver {
     }
     const answer = await this.api.request('DELETE', `customers/${encodeURIComponent(customerId)}`);
     this.count(`DELETE /customers/{id} ${answer.status}`);
+    if (answer.status === 204) this.expectedEvents += 1;
     this.customers.delete(customerId);
     if (answer.status === 204) this.deletedCustomers.push({ customerId, lastVersion: version });
   }
@@ -401,8 +421,10 @@ class Driver {
       email: `${customerId}@example.com`,
     });
     this.count(`PUT /customers/{id} ${answer.status}`);
-    if (answer.status === 200 && typeof answer.body.version === 'number') this.customers.set(customerId, answer.body.version);
-    else this.customers.delete(customerId); // unknown state: not used again
+    if (answer.status === 200 && typeof answer.body.version === 'number') {
+      this.customers.set(customerId, answer.body.version);
+      this.expectedEvents += 1;
+    } else this.customers.delete(customerId); // unknown state: not used again
   }
 
   /** The dual write itself: PutItem, then PutEvents, nothing in between. */
@@ -429,6 +451,7 @@ class Driver {
         new PutEventsCommand({ Entries: [{ EventBusName: this.naive.busName, Source: PATTERN_SOURCES.naive, DetailType: 'NaiveChanged', Detail: JSON.stringify(detail) }] }),
       );
       this.count('naive ok');
+      this.expectedEvents += 1;
     } catch {
       this.count('naive PutEvents error');
     }
