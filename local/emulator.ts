@@ -38,6 +38,11 @@ export interface EmulatorOptions {
   projectRoot?: string;
   /** `false` runs stock moto TransactWriteItems (a full table copy per transaction), for comparison. @default true */
   undoLog?: boolean;
+  /**
+   * Have the launcher write wall time per AWS action to this file (every 5 s and on exit).
+   * @default $DUALWRITE_EMULATOR_PROFILE, which the launcher reads itself; unset: no profile
+   */
+  profileFile?: string;
 }
 
 export interface RunningEmulator {
@@ -86,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const python = await ensureEmulatorVenv(projectRoot);
   const args = [LAUNCHER, '--host', host, '--port', String(options.port ?? 0), '--exit-on-stdin-eof'];
   if (options.undoLog === false) args.push('--no-undo-log');
+  if (options.profileFile !== undefined) args.push('--profile', path.resolve(options.profileFile));
 
   // Own process group, so a Ctrl-C in the terminal reaches only us and we stop the emulator in
   // order. The launcher still dies with us: it exits when the stdin pipe we hold closes.

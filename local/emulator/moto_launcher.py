@@ -285,11 +285,29 @@ def _verify_undo_log() -> None:
     check(len(table.stream_shard.items) == 2, "a committed put has no stream record")
 
 
+#: Run by every way the launcher exits (stdin EOF, parent gone, SIGTERM, SIGINT) just before os._exit.
+_BEFORE_EXIT: list[Any] = []
+
+
+_EXITING = threading.Lock()
+
+
+def _exit_now(*_: Any) -> None:
+    # Stopping closes stdin and sends SIGTERM: two threads may get here. The first runs the hooks
+    # and exits the process; the other waits here until it does.
+    _EXITING.acquire()
+    for hook in _BEFORE_EXIT:
+        try:
+            hook()
+        except Exception as error:  # exiting anyway; say why the hook failed
+            print(f"moto_launcher: on exit: {error}", file=sys.stderr, flush=True)
+    os._exit(0)  # not sys.exit: the main thread is blocked in serve_forever
+
+
 def _exit_when_parent_dies(watch_stdin: bool) -> None:
     """Never outlive the process that started us: it may die without a chance to stop us."""
 
-    def exit_now() -> None:
-        os._exit(0)  # not sys.exit: the main thread is blocked in serve_forever
+    exit_now = _exit_now
 
     if watch_stdin:
         def wait_for_eof() -> None:
@@ -473,7 +491,10 @@ class _RequestProfile:
         lines = [f"# {time.monotonic() - self._started:.0f} s up, {busy:.0f} s busy serving requests"]
         lines += [f"{total:9.1f} s {int(calls):8d} calls {1000 * total / calls:8.2f} ms  {action}"
                   for action, (total, calls) in rows]
-        self._file.write_text("\n".join(lines) + "\n", encoding="utf8")
+        # Whole or not at all: a reader never sees a half-written file.
+        partial = self._file.with_name(self._file.name + ".partial")
+        partial.write_text("\n".join(lines) + "\n", encoding="utf8")
+        os.replace(partial, self._file)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -486,7 +507,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="exit when stdin closes (the parent keeps a pipe open for our lifetime)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--profile", type=Path, default=os.environ.get("DUALWRITE_EMULATOR_PROFILE") or None,
-                        help="write wall time per AWS action to this file every 5 s "
+                        help="write wall time per AWS action to this file every 5 s and on exit "
                              "(default: $DUALWRITE_EMULATOR_PROFILE, off when unset)")
     parser.add_argument("--requirements", type=Path, default=DEFAULT_REQUIREMENTS,
                         help="requirements file pinning moto (default: the repository's requirements-dev.txt)")
@@ -519,8 +540,10 @@ def main(argv: list[str] | None = None) -> None:
     server = make_server(args.host, args.port, app, threaded=False)  # exits 1 if the port is taken
 
     # os._exit, not sys.exit: interpreter shutdown would wait on the stdin thread's lock and abort.
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+    if isinstance(app, _RequestProfile):
+        _BEFORE_EXIT.append(app.write)  # the last few seconds too, and a run shorter than one write interval
+    signal.signal(signal.SIGTERM, _exit_now)
+    signal.signal(signal.SIGINT, _exit_now)
     _exit_when_parent_dies(args.exit_on_stdin_eof)
     port = server.server_address[1]
     os.environ["MOTO_PORT"] = str(port)  # moto builds some callback URLs from it

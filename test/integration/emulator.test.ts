@@ -4,11 +4,11 @@
  * whoever started it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -431,6 +431,29 @@ describe('the emulator process', () => {
     await emulator.stop();
 
     await expect(fetch(`${emulator.endpoint}/moto-api/`)).rejects.toThrow();
+  });
+
+  it('writes the time spent per AWS action to the profile file, counting every call up to its stop', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dualwrite-profile-'));
+    try {
+      const profileFile = path.join(dir, 'profile.txt');
+      const emulator = await startEmulator({ profileFile });
+      const client = new DynamoDBClient({ ...awsClientConfig(), endpoint: emulator.endpoint });
+      try {
+        for (let i = 0; i < 3; i++) await client.send(new ListTablesCommand({}));
+        await client.send(new DescribeTableCommand({ TableName: 'no-such-table' })).catch(() => undefined);
+      } finally {
+        client.destroy();
+        await emulator.stop(); // well within the 5 s interval: only the write on exit can have these calls
+      }
+      const lines = (await readFile(profileFile, 'utf8')).split('\n');
+
+      expect(lines[0]).toMatch(/^# \d+ s up, \d+ s busy serving requests$/);
+      expect(lines.find((line) => line.endsWith(' DynamoDB_20120810.ListTables'))).toMatch(/^\s*[\d.]+ s\s+3 calls\s+[\d.]+ ms {2}DynamoDB_20120810\.ListTables$/);
+      expect(lines.find((line) => line.endsWith(' DynamoDB_20120810.DescribeTable'))).toMatch(/\s1 calls\s/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits when the process that started it is killed without a chance to stop it', async () => {
