@@ -11,6 +11,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { RelayMetricName } from '../lambdas/dualwrite/relay/relay-algorithm';
+import { CUSTOMER_EVENT_SOURCE } from '../lambdas/service/customers/customer';
+import { customerPartitionKey, STATE_SORT_KEY } from '../lambdas/service/keys';
+import { ORDER_EVENT_SOURCE } from '../lambdas/service/orders/order';
+import { PAYMENT_EVENT_SOURCE } from '../lambdas/service/payments/payment';
 import { ChangeDataCapture } from './constructs/change-data-capture';
 import { IdempotentEventConsumer } from './constructs/idempotent-event-consumer';
 import { deadLetterQueueDepthMetric, iteratorAgeMetric } from './constructs/internal/alarms';
@@ -24,7 +28,7 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 const entry = (relativePath: string): string => path.join(REPO_ROOT, relativePath);
 
 /** The sources the sample service publishes under; the bus archive keeps everything they send. */
-export const SERVICE_EVENT_SOURCES = ['dualwrite.orders', 'dualwrite.payments', 'dualwrite.customers'];
+export const SERVICE_EVENT_SOURCES = [ORDER_EVENT_SOURCE, PAYMENT_EVENT_SOURCE, CUSTOMER_EVENT_SOURCE];
 
 /** The HTTP API of DESIGN §8 plus the timeline reads; every route goes to the one API function. */
 const API_ROUTES: ReadonlyArray<readonly [method: string, route: string]> = [
@@ -123,7 +127,7 @@ export class DualwriteStack extends Stack {
       entry: entry('lambdas/service/customers/cdc-handler.ts'),
       filterPatterns: [
         FilterCriteria.filter({
-          dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('CUSTOMER#') }, sk: { S: FilterRule.isEqual('STATE') } } },
+          dynamodb: { Keys: { pk: { S: FilterRule.beginsWith(customerPartitionKey('')) }, sk: { S: FilterRule.isEqual(STATE_SORT_KEY) } } },
         }),
       ],
       functionProps: serviceFunctionProps,
@@ -144,7 +148,7 @@ export class DualwriteStack extends Stack {
     // Listen to yourself: the payments service consumes its own PaymentRequested.
     this.paymentsConsumer = new IdempotentEventConsumer(this, 'PaymentsConsumer', {
       eventBus: this.eventBus,
-      eventPattern: { source: ['dualwrite.payments'], detailType: ['PaymentRequested'] },
+      eventPattern: { source: [PAYMENT_EVENT_SOURCE], detailType: ['PaymentRequested'] },
       entry: entry('lambdas/service/payments/consumer-handler.ts'),
       functionProps: { ...serviceFunctionProps, environment: { TABLE_NAME: table.tableName, ...outboxTtl } },
       existingIdempotencyTableObj: idempotencyTable,

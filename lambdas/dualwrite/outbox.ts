@@ -5,6 +5,8 @@ export const OUTBOX_SORT_KEY_PREFIX = 'OUTBOX#';
 /** How long a published outbox item stays readable for redrive: well past the stream's 24 h. */
 export const DEFAULT_OUTBOX_TTL_SECONDS = 7 * 24 * 60 * 60;
 export const FAILED_STATUS = 'FAILED';
+/** The table's sparse index of FAILED items: partition key `failedStatus`, sort key `failedAt`. */
+export const FAILED_OUTBOX_INDEX_NAME = 'FailedOutbox';
 
 /** `OUTBOX#0000000001`: zero-padded so that a range query returns events in version order. */
 export function outboxSortKey(aggregateVersion: number): string {

@@ -1,3 +1,4 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './observability';
@@ -11,3 +12,11 @@ export const dynamoDBClient = tracer.captureAWSv3Client(new DynamoDBClient({}));
 export const documentClient = DynamoDBDocumentClient.from(dynamoDBClient, {
   marshallOptions: { removeUndefinedValues: true },
 });
+
+/**
+ * The Powertools idempotency store (`id` partition key, TTL `expiration`) on the module's one client,
+ * so that its calls share connections (and traces) with the function's own table calls.
+ */
+export function idempotencyStoreOn(tableName: string): DynamoDBPersistenceLayer {
+  return new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamoDBClient });
+}

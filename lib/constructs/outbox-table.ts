@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DEFAULT_OUTBOX_TTL_SECONDS } from '../../lambdas/dualwrite/outbox';
+import { DEFAULT_OUTBOX_TTL_SECONDS, FAILED_OUTBOX_INDEX_NAME } from '../../lambdas/dualwrite/outbox';
 import { tableDefaults } from './internal/table-defaults';
 
 /** Sparse index listing the outbox items the relay marked FAILED (pk `failedStatus`, sk `failedAt`). */
-export const FAILED_OUTBOX_INDEX_NAME = 'FailedOutbox';
+export { FAILED_OUTBOX_INDEX_NAME };
 /** TTL attribute: outbox items expire after the relay had its chance; FAILED items drop it. */
 export const OUTBOX_TTL_ATTRIBUTE = 'expiresAt';
 /** How long an outbox item is kept by default (the runtime's DEFAULT_OUTBOX_TTL_SECONDS). */

@@ -1,10 +1,9 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../dynamodb-errors';
 import { FAILED_STATUS } from '../outbox';
 import type { RelayFailure, RelayItem, TerminalFailureSink } from './relay-algorithm';
 import type { OutboxItemRef } from './stream-records';
 
-/** The table's sparse index of FAILED items: partition key `failedStatus`, sort key `failedAt`. */
-export const FAILED_OUTBOX_INDEX_NAME = 'FailedOutbox';
 /** Long enough for any AWS error message, short enough to keep the item far from 400 KB. */
 export const MAX_FAILURE_MESSAGE_LENGTH = 1_000;
 
@@ -35,10 +34,6 @@ export interface OutboxFailureMarkerOptions {
   now?: () => Date;
   /** @default MAX_FAILURE_MESSAGE_LENGTH */
   maxMessageLength?: number;
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 }
 
 /**

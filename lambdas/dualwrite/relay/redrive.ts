@@ -12,9 +12,8 @@
  * in (pk, sk) order, which for outbox items is aggregate version order.
  */
 import { QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseEnvelope } from '../envelope';
-import { DEFAULT_OUTBOX_TTL_SECONDS, FAILED_STATUS, OUTBOX_SORT_KEY_PREFIX } from '../outbox';
-import { FAILED_OUTBOX_INDEX_NAME, OutboxFailureMarker } from './outbox-failure-marker';
+import { DEFAULT_OUTBOX_TTL_SECONDS, envelopeFromOutboxImage, FAILED_OUTBOX_INDEX_NAME, FAILED_STATUS, OUTBOX_SORT_KEY_PREFIX } from '../outbox';
+import { OutboxFailureMarker } from './outbox-failure-marker';
 import { relayEvents, type EventPublisher, type RelayItem, type RelayLogger, type RelayPorts } from './relay-algorithm';
 import { itemKeyOf, type ItemKey, type OutboxItemRef } from './stream-records';
 
@@ -89,7 +88,7 @@ export async function republishTableItems(tableItems: readonly TableItem[], opti
   keyed.sort((a, b) => compareKeys(a.key, b.key));
   for (const { key, image } of keyed) {
     try {
-      const envelope = parseEnvelope(image.envelope);
+      const envelope = envelopeFromOutboxImage(image);
       relayItems.push({ itemIdentifier: `${key.pk} ${key.sk}`, envelope, ref: { key, image, sequenceNumber: '' } });
     } catch (error: unknown) {
       report.skipped.push({ key, reason: error instanceof Error ? error.message : String(error) });

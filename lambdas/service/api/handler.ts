@@ -1,7 +1,6 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyHandler } from 'aws-lambda';
 import { getStringFromEnv } from '../../dualwrite/config';
-import { documentClient, dynamoDBClient } from '../clients';
+import { documentClient, idempotencyStoreOn } from '../clients';
 import { outboxTtlSecondsFromEnv } from '../config';
 import { DynamoDbCustomerRepository } from '../customers/dynamodb-customer-repository';
 import { DynamoDbOrderRepository } from '../orders/dynamodb-order-repository';
@@ -20,6 +19,6 @@ export const handler: APIGatewayProxyHandler = makeApiHandler({
   payments: new DynamoDbPaymentRepository(documentClient, tableName, outbox),
   customers: new DynamoDbCustomerRepository(documentClient, tableName),
   timelines: new DynamoDbTimelineRepository(documentClient, tableName),
-  // Idempotency-Key answers (`id` partition key, TTL `expiration`), on the module's one client.
-  idempotencyStore: new DynamoDBPersistenceLayer({ tableName: idempotencyTableName, awsSdkV3Client: dynamoDBClient }),
+  // Idempotency-Key answers.
+  idempotencyStore: idempotencyStoreOn(idempotencyTableName),
 });

@@ -1,12 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../dualwrite/dynamodb-errors';
 import { NotFoundError, VersionConflictError } from '../errors';
 import { customerPartitionKey, STATE_SORT_KEY } from '../keys';
 import type { Customer } from './customer';
 import type { CustomerRepository } from './customer-repository';
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 export class DynamoDbCustomerRepository implements CustomerRepository {
   constructor(
@@ -41,7 +38,7 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
         }),
       );
     } catch (error: unknown) {
-      if (isConditionFailure(error)) {
+      if (isConditionalCheckFailed(error)) {
         throw new VersionConflictError(`customer ${customer.customerId} was changed by another request; retry`, { cause: error });
       }
       throw error;
@@ -58,7 +55,7 @@ export class DynamoDbCustomerRepository implements CustomerRepository {
         }),
       );
     } catch (error: unknown) {
-      if (isConditionFailure(error)) throw new NotFoundError(`customer ${customerId} does not exist`);
+      if (isConditionalCheckFailed(error)) throw new NotFoundError(`customer ${customerId} does not exist`);
       throw error;
     }
   }

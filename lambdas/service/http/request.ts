@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
+import { CORRELATION_ID_HEADER } from './response';
 
 /**
  * Largest request body the API reads. A body that could not fit in one EventBridge event (256 KB)
@@ -37,7 +38,7 @@ export function lowerCaseHeaders(event: Pick<APIGatewayProxyEvent, 'headers' | '
 
 /** `x-correlation-id` when the caller sent a sane one, else API Gateway's request id. */
 export function correlationIdOf(headers: ReadonlyMap<string, string>, requestId: string | undefined): string {
-  const fromCaller = headers.get('x-correlation-id')?.trim();
+  const fromCaller = headers.get(CORRELATION_ID_HEADER)?.trim();
   if (fromCaller !== undefined && SANE_CORRELATION_ID.test(fromCaller)) return fromCaller;
   return requestId && requestId.length > 0 ? requestId : 'unknown-request';
 }

@@ -1,5 +1,5 @@
 import { getStringFromEnv } from '../../dualwrite/config';
-import { documentClient } from '../clients';
+import { documentClient, idempotencyStoreOn } from '../clients';
 import { outboxTtlSecondsFromEnv } from '../config';
 import { logger, tracer } from '../observability';
 import { DynamoDbPaymentRepository } from './dynamodb-payment-repository';
@@ -12,5 +12,5 @@ export const handler = makePaymentsConsumer(
       outboxTtlSeconds: outboxTtlSecondsFromEnv(),
     }),
   },
-  { logger, tracer },
+  { persistenceStore: idempotencyStoreOn(getStringFromEnv('IDEMPOTENCY_TABLE_NAME')), logger, tracer },
 );

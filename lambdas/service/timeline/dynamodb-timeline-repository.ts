@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../dualwrite/dynamodb-errors';
 import { aggregatePartitionKey, TIMELINE_SORT_KEY } from '../keys';
 import type { Timeline, TimelineEntry } from './timeline';
 import type { TimelineRepository } from './timeline-repository';
@@ -54,9 +54,7 @@ export class DynamoDbTimelineRepository implements TimelineRepository {
       );
       return true;
     } catch (error: unknown) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') {
-        return false;
-      }
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
