@@ -3,7 +3,7 @@
  * `Resource`, `Method`, `Stage`), and API Gateway's way of choosing one for a request path:
  * literal segments before `{param}`, `{param}` before `{proxy+}`, and a method before `ANY`.
  */
-import type { CfnTemplate } from './template';
+import { resourcesOfType, type CfnTemplate } from './template';
 
 export type ApiIntegration =
   | { type: 'lambda-proxy'; functionArn: string }
@@ -116,17 +116,12 @@ function integrationOf(integration: Record<string, unknown> | undefined, resolve
   return { type: 'unsupported', description: `${type} integration` };
 }
 
+/** The API's stage: a Stage's `StageName`, else a Deployment's, else `prod`. */
 function stageNameOf(template: CfnTemplate, apiId: string, resolve: Resolve): string {
-  for (const resource of Object.values(template.Resources)) {
-    const properties = resource.Properties ?? {};
-    if (resource.Type === 'AWS::ApiGateway::Stage' && resolve(properties.RestApiId) === apiId && typeof properties.StageName === 'string') {
-      return properties.StageName;
-    }
-  }
-  for (const resource of Object.values(template.Resources)) {
-    const properties = resource.Properties ?? {};
-    if (resource.Type === 'AWS::ApiGateway::Deployment' && resolve(properties.RestApiId) === apiId && typeof properties.StageName === 'string') {
-      return properties.StageName;
+  for (const type of ['AWS::ApiGateway::Stage', 'AWS::ApiGateway::Deployment']) {
+    for (const [, resource] of resourcesOfType(template, type)) {
+      const properties = resource.Properties ?? {};
+      if (resolve(properties.RestApiId) === apiId && typeof properties.StageName === 'string') return properties.StageName;
     }
   }
   return 'prod';

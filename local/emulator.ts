@@ -17,11 +17,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PROJECT_ROOT } from './template';
 
 export const LOCAL_AWS_REGION = 'us-east-1';
 
-/** The repository root: the folder above `local/`. */
-const PROJECT_ROOT = path.resolve(__dirname, '..');
 const LAUNCHER = path.join('local', 'emulator', 'moto_launcher.py');
 const REQUIREMENTS = 'requirements-dev.txt';
 const STARTUP_DEADLINE_MS = 30_000;

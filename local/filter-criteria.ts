@@ -93,10 +93,6 @@ function anythingButExcludes(argument: unknown, candidate: unknown, key: string)
   if (Array.isArray(argument)) return argument.some((excluded) => equalsExactly(excluded, candidate, key));
   if (isObject(argument)) {
     const [operator, inner] = Object.entries(argument)[0]!;
-    if (operator === 'equals-ignore-case') {
-      const excluded = Array.isArray(inner) ? inner : [inner];
-      return typeof candidate === 'string' && excluded.some((text) => String(text).toLowerCase() === candidate.toLowerCase());
-    }
     const excluded = Array.isArray(inner) ? inner : [inner];
     return excluded.some((text) => matchesLeaf({ [operator]: text }, candidate, key));
   }

@@ -233,8 +233,8 @@ export class LambdaFunction {
       return { requestId, ok: true, payload: JSON.parse(outcome.payload) as unknown, durationMs };
     }
     const error = outcome.type === 'result' && !outcome.ok ? outcome.error : asInvocationError(outcome);
-    if (this.stopped) return this.failure(requestId, started, error, false); // ended by stop(): not the function's fault
-    log.warn(`${this.functionName} ${requestId} failed: ${error.errorType}: ${error.errorMessage}`);
+    // Ended by stop(): not the function's fault, so no warning.
+    if (!this.stopped) log.warn(`${this.functionName} ${requestId} failed: ${error.errorType}: ${error.errorMessage}`);
     return this.failure(requestId, started, error, false);
   }
 

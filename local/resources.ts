@@ -218,6 +218,11 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : '';
 }
 
+/** An `EventPattern` property (an object, or JSON text already) as the JSON text EventBridge takes. */
+function eventPatternText(pattern: unknown): string | undefined {
+  return pattern === undefined ? undefined : typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Created in the emulator
 
@@ -364,9 +369,7 @@ async function provisionEventBus(context: ProvisionContext): Promise<Omit<LocalR
 async function provisionArchive(context: ProvisionContext): Promise<Omit<LocalResource, 'logicalId' | 'type'>> {
   const { properties, clients, log } = context;
   const name = physicalName(context, 'ArchiveName', NAME_RULES.eventArchive);
-  const eventPattern = properties.EventPattern === undefined ? undefined
-    : typeof properties.EventPattern === 'string' ? properties.EventPattern
-    : JSON.stringify(properties.EventPattern);
+  const eventPattern = eventPatternText(properties.EventPattern);
   const common = {
     ArchiveName: name,
     ...(eventPattern !== undefined ? { EventPattern: eventPattern } : {}),
@@ -399,9 +402,7 @@ async function provisionRule(context: ProvisionContext): Promise<Omit<LocalResou
   const busProperty = typeof properties.EventBusName === 'string' ? properties.EventBusName : 'default';
   // EventBusName may be a name or an ARN (…:event-bus/<name>).
   const busName = busProperty.startsWith('arn:') ? busProperty.slice(busProperty.indexOf('event-bus/') + 'event-bus/'.length) : busProperty;
-  const eventPattern = properties.EventPattern === undefined ? undefined
-    : typeof properties.EventPattern === 'string' ? properties.EventPattern
-    : JSON.stringify(properties.EventPattern);
+  const eventPattern = eventPatternText(properties.EventPattern);
   const ruleArn = (
     await clients.eventbridge.send(
       new PutRuleCommand({

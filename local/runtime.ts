@@ -166,15 +166,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const streams = new DynamoDBStreamsClient(clientConfig);
     clients.push(aws.dynamodb, aws.sqs, aws.eventbridge, streams);
 
+    const accountId = await emulatorAccountId(aws.eventbridge, endpoint);
     const pseudo: PseudoParameters = {
       region: LOCAL_AWS_REGION,
-      accountId: await emulatorAccountId(aws.eventbridge, endpoint),
+      accountId,
       partition: 'aws',
       urlSuffix: 'amazonaws.com',
       stackName: stack.stackName,
-      stackId: `arn:aws:cloudformation:${LOCAL_AWS_REGION}:000000000000:stack/${stack.stackName}/local`,
+      stackId: `arn:aws:cloudformation:${LOCAL_AWS_REGION}:${accountId}:stack/${stack.stackName}/local`,
     };
-    pseudo.stackId = pseudo.stackId.replace('000000000000', pseudo.accountId);
     const provisioned = await provisionResources({ template: stack.template, pseudo, clients: aws, log });
 
     const routeTables = buildRouteTables(stack.template, provisioned.resolve);

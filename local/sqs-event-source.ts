@@ -122,8 +122,13 @@ export class SqsEventSource {
 
   private async deliver(records: SQSRecord[]): Promise<void> {
     const { filters, reportBatchItemFailures } = this.options.settings;
-    const matching = records.filter((record) => matchesAnyFilter(sqsRecordForFiltering(record), filters));
-    const filteredOut = records.filter((record) => !matching.includes(record));
+    const matching: SQSRecord[] = [];
+    const filteredOut: SQSRecord[] = [];
+    for (const record of records) {
+      // Without filters every record matches: skip parsing the bodies for nothing.
+      const matches = filters.length === 0 || matchesAnyFilter(sqsRecordForFiltering(record), filters);
+      (matches ? matching : filteredOut).push(record);
+    }
     if (filteredOut.length > 0) await this.delete(filteredOut);
     if (matching.length === 0) return;
 

@@ -46,7 +46,6 @@ interface Announcement {
   ttlValue: string;
   announcedAtMs: number;
   sequenceNumber?: string;
-  withdrawn: boolean;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -82,7 +81,6 @@ export class TtlDeletions implements TtlDeletionLookup {
       ttlAttribute,
       ttlValue,
       announcedAtMs: this.now(),
-      withdrawn: false,
     };
     const slot = `${tableName}\n${announcement.key}`;
     const list = this.byKey.get(slot) ?? [];
@@ -93,7 +91,6 @@ export class TtlDeletions implements TtlDeletionLookup {
       withdraw: () => {
         // A record already claimed stays claimed: it was delivered as a TTL deletion.
         if (announcement.sequenceNumber !== undefined) return;
-        announcement.withdrawn = true;
         this.forget(announcement);
       },
     };
@@ -113,7 +110,6 @@ export class TtlDeletions implements TtlDeletionLookup {
     const claimed = candidates.find(
       (announcement) =>
         announcement.sequenceNumber === undefined &&
-        !announcement.withdrawn &&
         // The record was written after the announcement (creation times are whole seconds).
         (createdAtSeconds === undefined || createdAtSeconds >= Math.floor(announcement.announcedAtMs / 1000) - 1) &&
         (oldImage === undefined || sameNumber(oldImage[announcement.ttlAttribute]?.N, announcement.ttlValue)),

@@ -40,6 +40,7 @@ import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
@@ -325,6 +326,37 @@ def _exit_when_parent_dies(watch_stdin: bool) -> None:
     threading.Thread(target=poll_parent, name="parent-watch", daemon=True).start()
 
 
+def _swap_queue_attributes_during(
+    method_name: str, patch: str, attributes_for_call: Callable[[property], property]
+) -> None:
+    """Wrap `SQSBackend.<method_name>` so that `Queue.attributes` is `attributes_for_call(full)` while it runs.
+
+    `full` is the stock property (its getter computes every attribute, scanning the queue); it is put
+    back when the call returns or raises. Swapping a class attribute is safe only because this server
+    handles one request at a time.
+    """
+    from moto.sqs import models as sqs_models
+
+    queue_class = sqs_models.Queue
+    backend_class = sqs_models.SQSBackend
+    full_attributes = queue_class.__dict__.get("attributes")
+    if not isinstance(full_attributes, property) or not hasattr(backend_class, method_name):
+        raise SystemExit(
+            f"moto_launcher: moto's SQS Queue.attributes / SQSBackend.{method_name} are not what the "
+            f"{patch} patch expects; fix local/emulator/moto_launcher.py."
+        )
+    original = getattr(backend_class, method_name)
+
+    def patched(self: Any, *args: Any, **kwargs: Any) -> Any:
+        queue_class.attributes = attributes_for_call(full_attributes)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            queue_class.attributes = full_attributes
+
+    setattr(backend_class, method_name, patched)
+
+
 def install_cheap_send_message() -> None:
     """Keep SQS SendMessage O(1) in the number of messages already in the queue.
 
@@ -334,18 +366,8 @@ def install_cheap_send_message() -> None:
     message. A queue that fills up (a DLQ, a capture queue read at the end, EventBridge delivering
     into it) made every send slower than the last: measured here, PutEvents to a bus with two SQS
     targets went from 16 ms to 178 ms per event over 3,500 events. During a send the property is
-    swapped for one that computes just the deduplication flag. Swapping a class attribute is safe
-    only because this server handles one request at a time.
+    swapped for one that computes just the deduplication flag.
     """
-    from moto.sqs import models as sqs_models
-
-    queue_class = sqs_models.Queue
-    full_attributes = queue_class.__dict__.get("attributes")
-    if not isinstance(full_attributes, property) or not hasattr(sqs_models.SQSBackend, "send_message"):
-        raise SystemExit(
-            "moto_launcher: moto's SQS Queue.attributes / SQSBackend.send_message are not what the "
-            "send-message patch expects; fix local/emulator/moto_launcher.py."
-        )
 
     def deduplication_only(queue: Any) -> dict[str, Any]:
         if not queue.fifo_queue:
@@ -353,16 +375,7 @@ def install_cheap_send_message() -> None:
         return {"ContentBasedDeduplication": str(bool(queue.content_based_deduplication)).lower()}
 
     cheap_attributes = property(deduplication_only)
-    original_send = sqs_models.SQSBackend.send_message
-
-    def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
-        queue_class.attributes = cheap_attributes
-        try:
-            return original_send(self, *args, **kwargs)
-        finally:
-            queue_class.attributes = full_attributes
-
-    sqs_models.SQSBackend.send_message = send_message
+    _swap_queue_attributes_during("send_message", "send-message", lambda _full: cheap_attributes)
 
 
 def install_cheap_retention_check() -> None:
@@ -400,21 +413,10 @@ def install_one_attribute_computation_per_call() -> None:
     more to read its value; each read computes every attribute, with three scans of the queue for the
     approximate message counts. Asking for two counts on a queue with a backlog of thousands cost
     about 0.2 s here. During a call the property is swapped for one that computes the full set once
-    per queue and returns that same dict: same answer, a sixth of the work for two names. Safe only because this
-    server handles one request at a time.
+    per queue and returns that same dict: same answer, a sixth of the work for two names.
     """
-    from moto.sqs import models as sqs_models
 
-    queue_class = sqs_models.Queue
-    full_attributes = queue_class.__dict__.get("attributes")
-    if not isinstance(full_attributes, property) or not hasattr(sqs_models.SQSBackend, "get_queue_attributes"):
-        raise SystemExit(
-            "moto_launcher: moto's SQS Queue.attributes / SQSBackend.get_queue_attributes are not what "
-            "the get-queue-attributes patch expects; fix local/emulator/moto_launcher.py."
-        )
-    original_get_queue_attributes = sqs_models.SQSBackend.get_queue_attributes
-
-    def get_queue_attributes(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def computed_once_per_call(full_attributes: property) -> property:
         computed: dict[int, dict[str, Any]] = {}
 
         def computed_once(queue: Any) -> dict[str, Any]:
@@ -422,13 +424,9 @@ def install_one_attribute_computation_per_call() -> None:
                 computed[id(queue)] = full_attributes.fget(queue)  # type: ignore[misc]
             return computed[id(queue)]
 
-        queue_class.attributes = property(computed_once)
-        try:
-            return original_get_queue_attributes(self, *args, **kwargs)
-        finally:
-            queue_class.attributes = full_attributes
+        return property(computed_once)
 
-    sqs_models.SQSBackend.get_queue_attributes = get_queue_attributes
+    _swap_queue_attributes_during("get_queue_attributes", "get-queue-attributes", computed_once_per_call)
 
 
 def install_jsonpath_cache() -> None:
