@@ -11,7 +11,7 @@
  */
 import type { RuntimeLog } from '../local/log';
 import { startLocalRuntime } from '../local/runtime';
-import { percentile } from './lib/stats';
+import { distribution } from './lib/stats';
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -90,13 +90,13 @@ async function main(): Promise<void> {
     orders: argument('orders', 100),
     pollMs: argument('poll-ms', 10),
   });
-  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  const d = distribution(latenciesMs);
   const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
   console.log(`orders placed: ${orders}; events seen in the timeline: ${latenciesMs.length}; not seen within ${timeoutMs / 1000} s: ${lost}`);
-  if (sorted.length > 0) {
+  if (d.n > 0) {
     console.log(
-      `201 → timeline: min ${fmt(sorted[0])}, median ${fmt(percentile(sorted, 50))}, p90 ${fmt(percentile(sorted, 90))}, ` +
-        `p99 ${fmt(percentile(sorted, 99))}, worst ${fmt(sorted[sorted.length - 1])} (poll every ${pollMs} ms)`,
+      `201 → timeline: min ${fmt(d.min)}, median ${fmt(d.p50)}, p90 ${fmt(d.p90)}, ` +
+        `p99 ${fmt(d.p99)}, worst ${fmt(d.max)} (poll every ${pollMs} ms)`,
     );
   }
   if (lost > 0) process.exitCode = 1;

@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -19,11 +20,13 @@ import { apiClient, type ApiClient } from '../tools/client/api-client';
 import type { ToolIo } from '../tools/lib/cli';
 import { loadStackOutputs } from '../tools/lib/outputs';
 import { ProgressBar } from '../tools/lib/progress';
+import { DEFAULT_MARGIN_SECONDS } from '../tools/redrive';
 import { redriveConsumerDlq } from '../tools/redrive/consumer-dlq';
 import type { RedriveContext } from '../tools/redrive/context';
 import { redriveFailed } from '../tools/redrive/failed';
+import { queueArnOf } from '../tools/redrive/sqs-helpers';
 import { redriveStreamDlq } from '../tools/redrive/stream-dlq';
-import { CaptureQueueReader, PATTERN_SOURCES, patternEvidence, scanTable, type DeletedCustomer, type PatternName } from './evidence';
+import { CaptureQueueReader, PATTERN_SOURCES, patternEvidence, scanTable, type DeletedCustomer, type PatternName, type TableItem } from './evidence';
 import { DEFAULT_FAULT_RATES, FaultPlan, type FaultKind, type FaultRates } from './fault-plan';
 import { startFaultProxy, type RunningFaultProxy } from './fault-proxy';
 import { measurePattern, violations, type PatternCounts } from './invariants';
@@ -105,7 +108,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // The bus's own evidence: every event of the stack's sources and the naive one, on a queue of ours.
     const captureQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${runtime.stackName}-chaos-capture` }))).QueueUrl!;
-    const captureArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: captureQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const captureArn = await queueArnOf(sqs, captureQueueUrl);
     await eventbridge.send(
       new PutRuleCommand({ Name: 'chaos-capture', EventBusName: busName, EventPattern: JSON.stringify({ source: Object.values(PATTERN_SOURCES) }) }),
     );
@@ -142,6 +145,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }),
     );
     bar.finish();
+    // From here the settle loop drains the capture queue itself at every poll.
+    capturing = false;
+    await capturer;
     note(`commands done in ${((Date.now() - started) / 1000).toFixed(0)} s; settling…`);
 
     // Settle: faults go on until the pipeline has carried every committed change once (or for at most
@@ -157,11 +163,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       dryRun: false,
       progress: false,
       discardExpired: false,
-      marginMs: 300_000,
+      marginMs: DEFAULT_MARGIN_SECONDS * 1000,
       outboxTtlSeconds: DEFAULT_OUTBOX_TTL_SECONDS,
       now: () => new Date(),
       receiveWaitSeconds: 0,
-      io: { stdout: { write: () => true }, stderr: { write: () => true } } as unknown as ToolIo,
+      io: { stdout: { write: () => true }, stderr: { write: () => true } },
     };
     const watchedQueues = [...consumerQueues, outputs.TimelineDeadLetterQueueUrl!, outputs.PaymentsDeadLetterQueueUrl!, outputs.RelayDeadLetterQueueUrl!, outputs.CdcDeadLetterQueueUrl!];
     const settleTimeoutMs = options.settleTimeoutMs ?? Math.max(600_000, options.commands * 600);
@@ -174,6 +180,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let faultsStoppedAfterMs = 0;
     let scans = 0;
     let lastScanAt = 0;
+    /** The scan that showed every change carried with the faults off: the final evidence reads it again, no second scan. */
+    let quietScan: TableItem[] | undefined;
     const stopFaults = () => {
       if (!plan.active) return;
       plan.active = false;
@@ -201,10 +209,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (pending === 0 && stillForMs >= 3_000 && lastScanAt < stillSince) {
         lastScanAt = Date.now();
         scans += 1;
-        const counts = measureAll(patternEvidence(await scanTable(documentClient, tableName), capture.events, driver.deletedCustomers));
+        const scanned = await scanTable(documentClient, tableName);
+        const counts = measureAll(patternEvidence(scanned, capture.events, driver.deletedCustomers));
         const allCarried = PATTERN_NAMES.every((name) => counts[name].lost === 0);
         if (allCarried && !plan.active) {
           quiet = true;
+          quietScan = scanned;
           break;
         }
         // Faults stay on until every committed change was carried once (deliveries in flight meet them too).
@@ -231,11 +241,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await delay(SETTLE_POLL_MS);
     }
     settleBar.finish();
-    capturing = false;
-    await capturer;
     await capture.drain();
 
-    const items = await scanTable(documentClient, tableName);
+    const items = quietScan ?? (await scanTable(documentClient, tableName));
     const counts = measureAll(patternEvidence(items, capture.events, driver.deletedCustomers));
     const notes = [
       `Faults stayed on for ${Math.round(faultsStoppedAfterMs / 1000)} s after the last command (until every change was carried once, or from the first check after ${FAULTS_AFTER_COMMANDS_MS / 1000} s); ` +
@@ -310,10 +318,6 @@ async function messagesIn(sqs: SQSClient, queueUrl: string): Promise<number> {
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
   );
   return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 interface NaiveTargets {

@@ -5,8 +5,7 @@
  * anything (the naive dual write is expected to).
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { EXIT_DONE, EXIT_SOMETHING_LEFT, parsePositiveInteger, processIo, runAsMain, UsageError } from '../tools/lib/cli';
+import { EXIT_DONE, EXIT_SOMETHING_LEFT, parseFlags, parsePositiveInteger, processIo, runAsMain, UsageError } from '../tools/lib/cli';
 import { formatReportTable, reportViolations, runChaos, writeReport } from './chaos-run';
 
 const USAGE = `usage: npm run chaos -- [--commands N] [--seed S] [--concurrency C] [--report file] [--progress]
@@ -19,21 +18,14 @@ const USAGE = `usage: npm run chaos -- [--commands N] [--seed S] [--concurrency 
 Exit code: 0 no pattern broke an invariant, 1 one did, 2 usage error.`;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        commands: { type: 'string', default: '200' },
-        seed: { type: 'string', default: '1' },
-        concurrency: { type: 'string', default: '4' },
-        report: { type: 'string', default: path.join('chaos', 'report.json') },
-        progress: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseFlags(process.argv.slice(2), {
+    commands: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '4' },
+    report: { type: 'string', default: path.join('chaos', 'report.json') },
+    progress: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return EXIT_DONE;
