@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 
 import { ensureEmulatorVenv, startEmulator } from '../../local/emulator';
@@ -18,6 +18,7 @@ import {
   awsClientConfig,
   createOutboxTable,
   documentClient,
+  getItem,
   readStreamRecords,
   streamsClient,
   uniqueName,
@@ -60,11 +61,6 @@ async function cancellationCodes(transaction: Promise<unknown>): Promise<string[
   );
   expect(error).toBeInstanceOf(TransactionCanceledException);
   return ((error as TransactionCanceledException).CancellationReasons ?? []).map((reason) => reason.Code ?? '');
-}
-
-async function getItem(tableName: string, key: Record<string, string>) {
-  const { Item } = await documentClient().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
-  return Item;
 }
 
 describe('TransactWriteItems on the emulator', () => {
@@ -485,6 +481,13 @@ describe('the emulator process', () => {
 
 const launcher = path.join(PROJECT_ROOT, 'local', 'emulator', 'moto_launcher.py');
 
+/** Python lines importing the launcher as `m`, with `json`, `sys` and `Path`. */
+const importLauncher = [
+  'import json, sys; from pathlib import Path',
+  `sys.path.insert(0, ${JSON.stringify(path.dirname(launcher))})`,
+  'import moto_launcher as m',
+];
+
 /** Runs a Python command in the project root; with `until`, kills it once its output matches. */
 function run(python: string, args: string[], until?: RegExp): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -513,6 +516,18 @@ describe('the launcher refuses a moto other than the pinned one', () => {
     }
   }
 
+  /** The launcher's version check of an installed moto against `requirements` (a Python path expression); exits 3 printing a refusal. */
+  async function checkMotoVersion(installed: string, requirements: string) {
+    const script = [
+      ...importLauncher,
+      'try:',
+      `    m.check_moto_version(${JSON.stringify(installed)}, ${requirements})`,
+      'except m.WrongMotoVersion as e:',
+      '    print(e); sys.exit(3)',
+    ].join('\n');
+    return run(await ensureEmulatorVenv(PROJECT_ROOT), ['-c', script]);
+  }
+
   it('exits 3, naming both versions and the fix, when the requirements pin another moto than the installed one', async () => {
     const python = await ensureEmulatorVenv(PROJECT_ROOT);
     await withRequirements('moto[server]==5.1.0\n', async (requirements) => {
@@ -528,17 +543,7 @@ describe('the launcher refuses a moto other than the pinned one', () => {
   });
 
   it('names requirements-dev.txt in the fix when it is the default requirements file', async () => {
-    const python = await ensureEmulatorVenv(PROJECT_ROOT);
-    const script = [
-      'import sys; from pathlib import Path',
-      `sys.path.insert(0, ${JSON.stringify(path.dirname(launcher))})`,
-      'import moto_launcher as m',
-      'try:',
-      '    m.check_moto_version("9.9.9", m.DEFAULT_REQUIREMENTS)',
-      'except m.WrongMotoVersion as e:',
-      '    print(e); sys.exit(3)',
-    ].join('\n');
-    const { code, output } = await run(python, ['-c', script]);
+    const { code, output } = await checkMotoVersion('9.9.9', 'm.DEFAULT_REQUIREMENTS');
 
     expect(code).toBe(3);
     expect(output).toContain('moto 9.9.9 is installed');
@@ -547,18 +552,8 @@ describe('the launcher refuses a moto other than the pinned one', () => {
   });
 
   it('refuses a pin that differs from the moto the undo log was written for', async () => {
-    const python = await ensureEmulatorVenv(PROJECT_ROOT);
     await withRequirements('moto[server]==5.3.0\n', async (requirements) => {
-      const script = [
-        'import sys; from pathlib import Path',
-        `sys.path.insert(0, ${JSON.stringify(path.dirname(launcher))})`,
-        'import moto_launcher as m',
-        'try:',
-        `    m.check_moto_version("5.3.0", Path(${JSON.stringify(requirements)}))`,
-        'except m.WrongMotoVersion as e:',
-        '    print(e); sys.exit(3)',
-      ].join('\n');
-      const { code, output } = await run(python, ['-c', script]);
+      const { code, output } = await checkMotoVersion('5.3.0', `Path(${JSON.stringify(requirements)})`);
 
       expect(code).toBe(3);
       expect(output).toContain('pins moto 5.3.0');
@@ -590,9 +585,7 @@ describe("the launcher's SQS patches keep moto's answers and drop its per-messag
   async function withSqsBackend(patches: string[], body: string[]): Promise<Record<string, unknown>> {
     const python = await ensureEmulatorVenv(PROJECT_ROOT);
     const script = [
-      'import json, sys',
-      `sys.path.insert(0, ${JSON.stringify(path.dirname(launcher))})`,
-      'import moto_launcher as m',
+      ...importLauncher,
       'from moto.sqs import models as sqs_models',
       'full = sqs_models.Queue.__dict__["attributes"]',
       'computed = [0]',

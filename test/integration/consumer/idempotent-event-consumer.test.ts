@@ -3,19 +3,13 @@
  * fed once through the real wiring: PutEvents → bus rule → SQS queue → the consumer.
  */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS, makeIdempotentEventConsumer } from '../../../lambdas/dualwrite/consumer/idempotent-event-consumer';
 import { toPutEventsEntry } from '../../../lambdas/dualwrite/envelope';
 import { envelope, lambdaContext, sqsEventOf, sqsRecordOf } from '../../unit/consumer/support/sqs-events';
-import { createQueueReceivingFromBus, documentClient, eventBridgeClient, receiveAll, uniqueName } from '../support/aws';
+import { createQueueReceivingFromBus, eventBridgeClient, receiveAll, scanItems, uniqueName } from '../support/aws';
 import { createIdempotencyTable, dynamoPersistence, silentLogger } from './support';
-
-async function idempotencyItems(tableName: string): Promise<Array<Record<string, any>>> {
-  const { Items = [] } = await documentClient().send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
-  return Items;
-}
 
 describe('idempotent event consumer with the DynamoDB persistence layer', () => {
   it('runs the handler once per detail.id and keeps a COMPLETED record for three days', async () => {
@@ -37,7 +31,7 @@ describe('idempotent event consumer with the DynamoDB persistence layer', () => 
     expect(first.batchItemFailures).toEqual([]);
     expect(again.batchItemFailures).toEqual([]);
     expect(handled).toEqual([event.id]);
-    const items = await idempotencyItems(tableName);
+    const items = await scanItems(tableName);
     expect(items).toHaveLength(1);
     expect(items[0]?.id).toMatch(/^it#/);
     expect(items[0]?.status).toBe('COMPLETED');
@@ -57,7 +51,7 @@ describe('idempotent event consumer with the DynamoDB persistence layer', () => 
     const event = envelope();
 
     const failed = await consumer(sqsEventOf(sqsRecordOf(event, 'attempt-1')), lambdaContext());
-    const recordsAfterFailure = await idempotencyItems(tableName);
+    const recordsAfterFailure = await scanItems(tableName);
     const retried = await consumer(sqsEventOf(sqsRecordOf(event, 'attempt-2')), lambdaContext());
 
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'attempt-1' }]);

@@ -13,12 +13,12 @@ import { republishOutboxItems } from '../../../lambdas/dualwrite/relay/redrive';
 import { ORDER_AGGREGATE_TYPE, ORDER_EVENT_SOURCE } from '../../../lambdas/service/orders/order';
 import { failedOutboxItems, lambdaContext as relayContext } from '../relay/support';
 import { serviceOnFreshTable } from '../service/support';
+import { scanItems } from '../support/aws';
 import {
   cancelOrderThroughApi,
   committedEvents,
   deleteBus,
   entriesOf,
-  idempotencyRecords,
   pipelineFor,
   placeOrderThroughApi,
   queueDepth,
@@ -33,7 +33,7 @@ async function expectEveryEventOnceInOrder(pipeline: Pipeline, committed: Map<st
   for (const [orderId, events] of committed) {
     expect(await pipeline.timeline(ORDER_AGGREGATE_TYPE, orderId)).toEqual(entriesOf(events));
   }
-  const records = await idempotencyRecords(pipeline.idempotencyTableName);
+  const records = await scanItems(pipeline.idempotencyTableName);
   const eventCount = [...committed.values()].reduce((sum, events) => sum + events.length, 0);
   expect(records).toHaveLength(eventCount);
   expect(records.every((record) => record.status === 'COMPLETED')).toBe(true);

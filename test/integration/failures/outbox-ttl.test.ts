@@ -5,7 +5,6 @@
  * seven-day TTL is gone after the sweep; a redrive of its time window then finds nothing left to
  * republish, and says so.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { republishOutboxItems } from '../../../lambdas/dualwrite/relay/redrive';
@@ -14,7 +13,7 @@ import { orderEvent, SOURCE } from '../relay/support';
 import { silentLog } from '../../../local/log';
 import { TtlDeletions } from '../../../local/ttl-deletions';
 import { TtlSweeper } from '../../../local/ttl-sweeper';
-import { createOutboxTable, documentClient, dynamoClient, receiveAll, uniqueName } from '../support/aws';
+import { createOutboxTable, documentClient, dynamoClient, getItem, receiveAll, uniqueName } from '../support/aws';
 import { pipelineFor } from './support';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,8 +32,7 @@ async function placeOrderAt(tableName: string, orderId: string, writtenAt: Date)
 }
 
 async function itemExists(tableName: string, pk: string, sk: string): Promise<boolean> {
-  const { Item } = await documentClient().send(new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }));
-  return Item !== undefined;
+  return (await getItem(tableName, { pk, sk })) !== undefined;
 }
 
 describe('outbox items past their TTL', () => {

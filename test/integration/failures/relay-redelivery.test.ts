@@ -9,11 +9,11 @@ import { ORDER_AGGREGATE_TYPE, ORDER_EVENT_SOURCE } from '../../../lambdas/servi
 import { TIMELINE_CONSUMER_KEY_PREFIX } from '../../../lambdas/service/timeline/timeline-consumer';
 import { lambdaContext as relayContext } from '../relay/support';
 import { serviceOnFreshTable } from '../service/support';
+import { scanItems } from '../support/aws';
 import {
   cancelOrderThroughApi,
   committedEvents,
   entriesOf,
-  idempotencyRecords,
   pipelineFor,
   placeOrderThroughApi,
   queueDepth,
@@ -51,7 +51,7 @@ describe('the relay run twice on the same batch', () => {
       expect(await pipeline.timeline(ORDER_AGGREGATE_TYPE, orderId)).toEqual(entriesOf(events));
     }
     // One idempotency record per detail.id, not per copy: the second copy never reached the timeline code.
-    const records = await idempotencyRecords(pipeline.idempotencyTableName);
+    const records = await scanItems(pipeline.idempotencyTableName);
     expect(records).toHaveLength(eventIds.length);
     expect(records.every((record) => record.status === 'COMPLETED' && record.data === 'applied' && String(record.id).startsWith(`${TIMELINE_CONSUMER_KEY_PREFIX}#`))).toBe(true);
   });

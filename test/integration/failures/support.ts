@@ -7,7 +7,6 @@
  *     ─(SqsDeliveries: receive, invoke, delete what succeeded)─► timeline consumer ─► TIMELINE item
  *                                                                               └─► idempotency table
  */
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateEventBusCommand,
   DeleteEventBusCommand,
@@ -25,7 +24,6 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { IdempotentEventConsumerHandler } from '../../../lambdas/dualwrite/consumer/idempotent-event-consumer';
 import type { EventEnvelope } from '../../../lambdas/dualwrite/envelope';
@@ -38,6 +36,7 @@ import type { TimelineEntry } from '../../../lambdas/service/timeline/timeline';
 import { DynamoDbTimelineRepository } from '../../../lambdas/service/timeline/dynamodb-timeline-repository';
 import { makeTimelineConsumer } from '../../../lambdas/service/timeline/timeline-consumer';
 import { toLambdaSqsRecord } from '../../../local/sqs-records';
+import { queueArnOf } from '../../../tools/redrive/sqs-helpers';
 import { lambdaContext } from '../../unit/consumer/support/sqs-events';
 import { apiEvent, parseResponse } from '../../unit/service/support/api-events';
 import { createIdempotencyTable, dynamoPersistence, silentLogger } from '../consumer/support';
@@ -46,9 +45,9 @@ import { outboxEnvelopes, type ServiceUnderTest } from '../service/support';
 import {
   createQueueReceivingFromBus,
   documentClient,
-  dynamoClient,
   eventBridgeClient,
   sqsClient,
+  streamArnOf,
   uniqueName,
   useLocalAwsEnvironment,
   waitFor,
@@ -104,13 +103,10 @@ export async function pipelineFor(
   source: string,
   options: { consumer?: (timelines: DynamoDbTimelineRepository, idempotencyTableName: string) => IdempotentEventConsumerHandler } = {},
 ): Promise<Pipeline> {
-  const { Table } = await dynamoClient().send(new DescribeTableCommand({ TableName: tableName }));
-  const streamArn = Table?.LatestStreamArn;
-  if (streamArn === undefined) throw new Error(`table ${tableName} has no stream`);
+  const streamArn = await streamArnOf(tableName);
   const busName = uniqueName('failures-bus');
   const queueUrl = await createQueueReceivingFromBus({ busName, pattern: { source: [source] } });
-  const { Attributes } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  const queueArn = Attributes?.QueueArn ?? '';
+  const queueArn = await queueArnOf(sqsClient(), queueUrl);
   const idempotencyTableName = await createIdempotencyTable();
   const timelines = new DynamoDbTimelineRepository(documentClient(), tableName);
   const consumer =
@@ -289,12 +285,6 @@ export async function queueDepth(queueUrl: string): Promise<number> {
 /** Waits until the bus has delivered at least `count` messages to the queue. */
 export async function waitForQueueDepth(queueUrl: string, count: number): Promise<void> {
   await waitFor(async () => (await queueDepth(queueUrl)) >= count);
-}
-
-/** Every record of the idempotency table. */
-export async function idempotencyRecords(tableName: string): Promise<Array<Record<string, unknown>>> {
-  const { Items = [] } = await documentClient().send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
-  return Items;
 }
 
 /** What the timeline should hold for these events: one entry each, in version order. */

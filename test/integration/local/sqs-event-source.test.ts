@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseFilterCriteria } from '../../../local/filter-criteria';
 import { silentLog } from '../../../local/log';
 import { SqsEventSource, type SqsEventSourceSettings } from '../../../local/sqs-event-source';
+import { queueArnOf } from '../../../tools/redrive/sqs-helpers';
 import { receiveAll, sqsClient, uniqueName, waitFor } from '../support/aws';
 import { fixtureFunction } from './support';
 
@@ -15,8 +16,7 @@ afterEach(async () => {
 
 async function createQueue(attributes: Record<string, string> = {}): Promise<{ url: string; arn: string }> {
   const { QueueUrl } = await sqsClient().send(new CreateQueueCommand({ QueueName: uniqueName('local-sqs'), Attributes: attributes }));
-  const { Attributes } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+  return { url: QueueUrl!, arn: await queueArnOf(sqsClient(), QueueUrl!) };
 }
 
 async function messageCounts(queueUrl: string): Promise<{ visible: number; inFlight: number }> {

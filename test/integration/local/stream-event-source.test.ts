@@ -1,11 +1,12 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { parseFilterCriteria } from '../../../local/filter-criteria';
 import { silentLog } from '../../../local/log';
 import { DynamoDbStreamEventSource, streamSettingsFromMapping, type StreamEventSourceSettings } from '../../../local/stream-event-source';
+import { queueArnOf } from '../../../tools/redrive/sqs-helpers';
 import {
   createOutboxTable,
   dynamoClient,
@@ -112,7 +113,7 @@ describe('DynamoDB stream event source (emulated event source mapping)', () => {
   it('bisects a failing batch, retries the poison record MaximumRetryAttempts times, sends its batch info to the on-failure queue and moves on', async () => {
     const { tableName, streamArn } = await createOutboxTable(uniqueName('local-bisect'));
     const { QueueUrl: dlqUrl } = await sqsClient().send(new CreateQueueCommand({ QueueName: uniqueName('local-stream-dlq') }));
-    const { Attributes } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+    const dlqArn = await queueArnOf(sqsClient(), dlqUrl!);
     const fixture = fixtureFunction('stream-handler.cjs', { MODE: 'fail-on-poison' });
     for (const pk of ['a', 'b', 'poison', 'c']) await put(tableName, pk);
     const records = await readStreamRecords(tableName);
@@ -121,7 +122,7 @@ describe('DynamoDB stream event source (emulated event source mapping)', () => {
     const source = start({
       streamArn,
       fixture,
-      settings: { bisectBatchOnFunctionError: true, maximumRetryAttempts: 2, onFailureDestinationArn: Attributes!.QueueArn! },
+      settings: { bisectBatchOnFunctionError: true, maximumRetryAttempts: 2, onFailureDestinationArn: dlqArn },
     });
 
     const [message] = await receiveAll(dlqUrl!, { expected: 1, timeoutMs: 20_000 });

@@ -3,7 +3,6 @@
  * stream records, a real bus whose rule targets an SQS queue. Failures moto cannot produce
  * (throttling, a malformed-detail answer) are injected around the real publisher.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrencyConflictError } from '../../../lambdas/dualwrite/transactional-outbox-writer';
 import { EventBridgePublisher } from '../../../lambdas/dualwrite/relay/eventbridge-publisher';
@@ -17,6 +16,7 @@ import {
   createQueueReceivingFromBus,
   documentClient,
   eventBridgeClient,
+  getItem,
   readStreamRecords,
   receiveAll,
   uniqueName,
@@ -115,11 +115,9 @@ describe('outbox relay on the emulator', () => {
     // A stale writer: expects version 4, the order is at version 1.
     await expect(writeOrderVersion(setup.tableName, 'o1', 5, 4)).rejects.toBeInstanceOf(ConcurrencyConflictError);
 
-    const { Item: order } = await documentClient().send(new GetCommand({ TableName: setup.tableName, Key: { pk: 'ORDER#o1', sk: 'STATE' }, ConsistentRead: true }));
+    const order = await getItem(setup.tableName, { pk: 'ORDER#o1', sk: 'STATE' });
     expect(order?.version).toBe(1);
-    const { Item: outbox } = await documentClient().send(
-      new GetCommand({ TableName: setup.tableName, Key: { pk: 'ORDER#o1', sk: 'OUTBOX#0000000005' }, ConsistentRead: true }),
-    );
+    const outbox = await getItem(setup.tableName, { pk: 'ORDER#o1', sk: 'OUTBOX#0000000005' });
     expect(outbox).toBeUndefined();
     expect(await readStreamRecords(setup.tableName)).toHaveLength(before.length);
     const event = await setup.stream.next();
@@ -151,10 +149,10 @@ describe('outbox relay on the emulator', () => {
     expect(report).toMatchObject({ found: 1, republished: 1, failed: 0, unsettled: 0, skipped: [] });
     expect(detailsOf(await receiveAll(setup.queueUrl, { expected: 1 }))).toEqual([bad]);
     expect(await failedOutboxItems(setup.tableName)).toEqual([]);
-    const { Item } = await documentClient().send(new GetCommand({ TableName: setup.tableName, Key: { pk: 'ORDER#bad', sk: 'OUTBOX#0000000001' }, ConsistentRead: true }));
-    expect(Item).not.toHaveProperty('failedStatus');
-    expect(Item).not.toHaveProperty('failureCode');
-    expect(Item?.expiresAt).toBeGreaterThan(Date.now() / 1000);
+    const redriven = await getItem(setup.tableName, { pk: 'ORDER#bad', sk: 'OUTBOX#0000000001' });
+    expect(redriven).not.toHaveProperty('failedStatus');
+    expect(redriven).not.toHaveProperty('failureCode');
+    expect(redriven?.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
 
   it('retries an entry PutEvents throttled, and every event reaches the queue exactly once', async () => {

@@ -7,13 +7,11 @@
  * so the proof that the copies are the same event is the idempotency table: one record, because
  * the CDC event id is derived from the stream record and both copies carry the same `detail.id`.
  */
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { matchesPattern } from '../../../local/filter-criteria';
 import { toLambdaSqsRecord } from '../../../local/sqs-records';
+import { queueArnOf } from '../../../tools/redrive/sqs-helpers';
 import type { StreamRelayHandler } from '../../../lambdas/dualwrite/relay/stream-relay-handler';
 import { mapCustomerChange } from '../../../lambdas/service/customers/customer-change-mapper';
 import { CUSTOMER_EVENT_SOURCE } from '../../../lambdas/service/customers/customer';
@@ -26,9 +24,10 @@ import { detailsOf, StreamReader } from '../relay/support';
 import {
   createQueueReceivingFromBus,
   documentClient,
-  dynamoClient,
   receiveAll,
+  scanItems,
   sqsClient,
+  streamArnOf,
   uniqueName,
   useLocalAwsEnvironment,
 } from '../support/aws';
@@ -37,11 +36,6 @@ import { serviceOnFreshTable, type ServiceUnderTest } from './support';
 /** The CDC event source filter of docs/internals.md. */
 const CDC_FILTER = { dynamodb: { Keys: { pk: { S: [{ prefix: 'CUSTOMER#' }] }, sk: { S: ['STATE'] } } } };
 const isCustomerState = (record: DynamoDBRecord) => matchesPattern(record, CDC_FILTER);
-
-async function idempotencyRecords(tableName: string): Promise<Array<Record<string, any>>> {
-  const { Items = [] } = await documentClient().send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
-  return Items;
-}
 
 /** How Lambda hands the two copies to the consumer: together in one batch, or one invocation each. */
 const deliveries: Array<[string, (records: SQSRecord[]) => SQSRecord[][]]> = [
@@ -58,12 +52,10 @@ describe('a redelivered customer stream record on the emulator', () => {
 
   beforeAll(async () => {
     service = await serviceOnFreshTable('customer-redelivery');
-    const { Table } = await dynamoClient().send(new DescribeTableCommand({ TableName: service.tableName }));
-    stream = new StreamReader(service.tableName, Table?.LatestStreamArn ?? '', isCustomerState);
+    stream = new StreamReader(service.tableName, await streamArnOf(service.tableName), isCustomerState);
     const busName = uniqueName('customer-redelivery-bus');
     queueUrl = await createQueueReceivingFromBus({ busName, pattern: { source: [CUSTOMER_EVENT_SOURCE] } });
-    const { Attributes } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    queueArn = Attributes?.QueueArn ?? '';
+    queueArn = await queueArnOf(sqsClient(), queueUrl);
     useLocalAwsEnvironment();
     Object.assign(process.env, {
       EVENT_BUS_NAME: busName,
@@ -116,7 +108,7 @@ describe('a redelivered customer stream record on the emulator', () => {
     );
     expect(timeline.json).toEqual({ customerId, events: [{ version: 1, type: 'CustomerRegistered', eventId: first?.id }] });
     // One record, written by the copy that applied: the other copy never reached the timeline code.
-    const records = await idempotencyRecords(idempotencyTable);
+    const records = await scanItems(idempotencyTable);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ status: 'COMPLETED', data: 'applied' });
     expect(records[0]?.id).toMatch(new RegExp(`^${TIMELINE_CONSUMER_KEY_PREFIX}#`));

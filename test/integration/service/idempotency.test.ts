@@ -2,12 +2,11 @@
  * `Idempotency-Key` with the real Powertools DynamoDB persistence layer on an emulated idempotency
  * table (`id` partition key, TTL `expiration`, as docs/internals.md has it) and the real adapters.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { API_IDEMPOTENCY_EXPIRY_SECONDS, API_IDEMPOTENCY_KEY_PREFIX } from '../../../lambdas/service/api/idempotent-commands';
 import { apiEvent, lambdaContext, parseResponse, type ApiCall } from '../../unit/service/support/api-events';
 import { createIdempotencyTable, dynamoPersistence } from '../consumer/support';
-import { documentClient } from '../support/aws';
+import { scanItems } from '../support/aws';
 import { serviceOnFreshTable } from './support';
 
 const placeBody = { customerId: 'customer-1', items: [{ sku: 'A', quantity: 2, unitPriceCents: 250 }] };
@@ -17,11 +16,6 @@ const withKey = (call: ApiCall, key: string, requestId: string): ApiCall => ({
   requestId,
   headers: { 'content-type': 'application/json', 'idempotency-key': key },
 });
-
-async function scan(tableName: string): Promise<Array<Record<string, any>>> {
-  const { Items = [] } = await documentClient().send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
-  return Items;
-}
 
 async function idempotentService(name: string) {
   const idempotencyTableName = await createIdempotencyTable(`${name}-idem`);
@@ -42,11 +36,11 @@ describe('Idempotency-Key on the emulator (Powertools DynamoDB persistence layer
     expect(retry.statusCode).toBe(201);
     expect(retry.json).toEqual(first.json);
     expect(retry.headers['idempotent-replayed']).toBe('true');
-    const items = await scan(tableName);
+    const items = await scanItems(tableName);
     expect(items.filter((item) => item.sk === 'STATE')).toEqual([expect.objectContaining({ pk: `ORDER#${first.json.orderId}`, entityType: 'Order' })]);
     expect(items.filter((item) => String(item.sk).startsWith('OUTBOX#'))).toHaveLength(1);
     expect(items).toHaveLength(2);
-    const records = await scan(idempotencyTableName);
+    const records = await scanItems(idempotencyTableName);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ status: 'COMPLETED', id: expect.stringMatching(new RegExp(`^${API_IDEMPOTENCY_KEY_PREFIX}#`)) });
     expect(records[0]?.data).toEqual({ statusCode: 201, body: first.json });
@@ -58,14 +52,14 @@ describe('Idempotency-Key on the emulator (Powertools DynamoDB persistence layer
   it('the same key with another body is 422 and writes nothing; another order with the same key on cancel is independent', async () => {
     const { tableName, call } = await idempotentService('idem-reuse');
     const placed = await call(withKey({ method: 'POST', resource: '/orders', body: placeBody }, 'k-1', 'req-1'));
-    const before = await scan(tableName);
+    const before = await scanItems(tableName);
 
     const reused = await call(withKey({ method: 'POST', resource: '/orders', body: { ...placeBody, customerId: 'customer-2' } }, 'k-1', 'req-2'));
 
     expect(placed.statusCode).toBe(201);
     expect(reused.statusCode).toBe(422);
     expect(reused.json).toEqual({ error: { code: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String) } });
-    expect(await scan(tableName)).toEqual(before);
+    expect(await scanItems(tableName)).toEqual(before);
 
     const other = await call(withKey({ method: 'POST', resource: '/orders', body: placeBody }, 'k-2', 'req-3'));
     const cancelOne = await call(withKey({ method: 'POST', resource: '/orders/{orderId}/cancel', pathParameters: { orderId: placed.json.orderId } }, 'k-1', 'req-4'));
@@ -87,7 +81,7 @@ describe('Idempotency-Key on the emulator (Powertools DynamoDB persistence layer
     expect(created.length).toBeGreaterThanOrEqual(1);
     expect(new Set(created.map((answer) => answer.json.orderId)).size).toBe(1);
     for (const answer of busy) expect(answer.json.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
-    const items = await scan(tableName);
+    const items = await scanItems(tableName);
     expect(items.filter((item) => item.sk === 'STATE')).toHaveLength(1);
     expect(items.filter((item) => String(item.sk).startsWith('OUTBOX#'))).toHaveLength(1);
   });

@@ -37,7 +37,7 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 
 import { LOCAL_AWS_REGION, localAwsEnvironment } from '../../../local/emulator';
@@ -233,11 +233,29 @@ export async function receiveAll(
   return received;
 }
 
-/** Every record of the table's stream so far, shard by shard from TRIM_HORIZON, in sequence order per shard. */
-export async function readStreamRecords(tableName: string): Promise<_Record[]> {
+/** The item with this key, read consistently; undefined when there is none. */
+export async function getItem(tableName: string, key: Record<string, string>): Promise<Record<string, any> | undefined> {
+  const { Item } = await documentClient().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+  return Item;
+}
+
+/** Every item of the table, read consistently (one page: the tests' tables are small). */
+export async function scanItems(tableName: string): Promise<Array<Record<string, any>>> {
+  const { Items = [] } = await documentClient().send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+  return Items;
+}
+
+/** The ARN of the table's (latest) stream. */
+export async function streamArnOf(tableName: string): Promise<string> {
   const { Table } = await dynamoClient().send(new DescribeTableCommand({ TableName: tableName }));
   const streamArn = Table?.LatestStreamArn;
   if (streamArn === undefined) throw new Error(`table ${tableName} has no stream`);
+  return streamArn;
+}
+
+/** Every record of the table's stream so far, shard by shard from TRIM_HORIZON, in sequence order per shard. */
+export async function readStreamRecords(tableName: string): Promise<_Record[]> {
+  const streamArn = await streamArnOf(tableName);
   const { StreamDescription } = await streamsClient().send(new DescribeStreamCommand({ StreamArn: streamArn }));
   const records: _Record[] = [];
   for (const shard of StreamDescription?.Shards ?? []) {

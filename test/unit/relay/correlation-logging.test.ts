@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { relayEvents, type RelayLogger } from '../../../lambdas/dualwrite/relay/relay-algorithm';
-import { FakeClock, FakeEventBus, FakeFailureSink, item } from './fakes';
-
-/** Keeps every line the relay logs. */
-class CapturingLogger implements Required<RelayLogger> {
-  readonly lines: Array<{ level: string; message: string; attributes: Record<string, unknown> }> = [];
-  debug(message: string, attributes: Record<string, unknown>) {
-    this.lines.push({ level: 'debug', message, attributes });
-  }
-  info(message: string, attributes: Record<string, unknown>) {
-    this.lines.push({ level: 'info', message, attributes });
-  }
-  warn(message: string, attributes: Record<string, unknown>) {
-    this.lines.push({ level: 'warn', message, attributes });
-  }
-  error(message: string, attributes: Record<string, unknown>) {
-    this.lines.push({ level: 'error', message, attributes });
-  }
-}
+import { relayEvents } from '../../../lambdas/dualwrite/relay/relay-algorithm';
+import { FakeClock, FakeEventBus, FakeFailureSink, item, RecordingLogger } from './fakes';
 
 describe('relay log lines carry the correlation id of their events', () => {
   it('names it on the line of each published and each failed event', async () => {
-    const logger = new CapturingLogger();
+    const logger = new RecordingLogger();
     const bus = new FakeEventBus((entries) =>
       entries.map((entry) => (JSON.parse(entry.Detail).aggregateVersion === 2 ? { errorCode: 'MalformedDetail', errorMessage: 'bad' } : {})),
     );
@@ -39,7 +22,7 @@ describe('relay log lines carry the correlation id of their events', () => {
   });
 
   it('names the correlation ids of the entries it retries, and of the record it stops at', async () => {
-    const logger = new CapturingLogger();
+    const logger = new RecordingLogger();
     const bus = new FakeEventBus((entries) => entries.map(() => ({ errorCode: 'ThrottlingException' })));
     const clock = FakeClock.withBudget(10_000);
 

@@ -4,6 +4,7 @@ import type {
   PublishResultEntry,
   RelayFailure,
   RelayItem,
+  RelayLogger,
   RelayMetricName,
   RelayMetrics,
   TerminalFailureSink,
@@ -97,6 +98,23 @@ export class FakeMetrics implements RelayMetrics {
   }
   all(name: RelayMetricName): number[] {
     return this.values.filter((v) => v.name === name).map((v) => v.value);
+  }
+}
+
+/** Keeps every line the relay logs, with its level. */
+export class RecordingLogger implements Required<RelayLogger> {
+  readonly lines: Array<{ level: string; message: string; attributes: Record<string, unknown> }> = [];
+  debug(message: string, attributes: Record<string, unknown>) {
+    this.lines.push({ level: 'debug', message, attributes });
+  }
+  info(message: string, attributes: Record<string, unknown>) {
+    this.lines.push({ level: 'info', message, attributes });
+  }
+  warn(message: string, attributes: Record<string, unknown>) {
+    this.lines.push({ level: 'warn', message, attributes });
+  }
+  error(message: string, attributes: Record<string, unknown>) {
+    this.lines.push({ level: 'error', message, attributes });
   }
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { toOutboxItem } from '../../../lambdas/dualwrite/outbox';
 import { makeOutboxRelayHandler } from '../../../lambdas/dualwrite/relay/handler';
 import type { OutboxItemRef } from '../../../lambdas/dualwrite/relay/stream-records';
-import { envelope, FakeEventBus, FakeFailureSink, FakeMetrics } from './fakes';
+import { envelope, FakeEventBus, FakeFailureSink, FakeMetrics, RecordingLogger } from './fakes';
 import { streamRecord } from './stream-fixtures';
 
 const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
@@ -11,19 +11,6 @@ const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context
 function outboxRecord(version: number, sequenceNumber: string, event = envelope(version)) {
   const item = toOutboxItem('THING#thing-1', event);
   return streamRecord({ keys: { pk: item.pk, sk: item.sk }, newImage: { ...item }, sequenceNumber });
-}
-
-class RecordingLogger {
-  readonly lines: Array<{ level: string; message: string; attributes: Record<string, unknown> }> = [];
-  info(message: string, attributes: Record<string, unknown>) {
-    this.lines.push({ level: 'info', message, attributes });
-  }
-  warn(message: string, attributes: Record<string, unknown>) {
-    this.lines.push({ level: 'warn', message, attributes });
-  }
-  error(message: string, attributes: Record<string, unknown>) {
-    this.lines.push({ level: 'error', message, attributes });
-  }
 }
 
 describe('outbox relay handler', () => {

@@ -4,22 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
-import type { Order } from '../../../lambdas/service/orders/order';
 import { apiEvent, parseResponse, type ApiCall } from './support/api-events';
-import { inMemoryApi } from './support/in-memory-repositories';
+import { inMemoryApi, placedOrder } from './support/in-memory-repositories';
 
 const item = { sku: 'SKU-1', quantity: 2, unitPriceCents: 150 };
 const order = { customerId: 'customer-1', items: [item] };
-const existing: Order = {
-  orderId: 'EXISTING',
-  customerId: 'customer-1',
-  items: [item],
-  totalCents: 300,
-  status: 'PLACED',
-  version: 1,
-  createdAt: '2026-11-27T09:00:00.000Z',
-  updatedAt: '2026-11-27T09:00:00.000Z',
-};
 
 /** Every route with an id in its path, with a valid body where it takes one. */
 const routesWithIds: Array<{ method: string; resource: string; name: string; body?: unknown }> = [
@@ -52,7 +41,7 @@ const hostileIds: Array<[string, string]> = [
 
 async function refuse(call: ApiCall, prepare?: (store: ReturnType<typeof inMemoryApi>['store']) => void) {
   const { store, deps, idempotency } = inMemoryApi();
-  store.orders.set('EXISTING', structuredClone(existing));
+  store.orders.set('EXISTING', placedOrder('EXISTING'));
   prepare?.(store);
   const response = parseResponse(await makeApiHandler(deps)(apiEvent(call)));
   return { response, store, idempotency };
@@ -63,7 +52,7 @@ describe('ids in paths', () => {
     it.each(hostileIds)(`${route.method} ${route.resource}: an id with %s → 400 naming the parameter, nothing written`, async (_, id) => {
       const { response, store } = await refuse({ ...route, pathParameters: { [route.name]: id } }, (memory) => {
         // The id must not reach the ports even when an item with that id exists.
-        memory.orders.set(id, { ...structuredClone(existing), orderId: id });
+        memory.orders.set(id, placedOrder(id));
       });
 
       expect(response.statusCode).toBe(400);
@@ -153,7 +142,7 @@ describe('request bodies (zod schemas)', () => {
 
   it('reads null optional fields of a cancel as absent', async () => {
     const { deps, store } = inMemoryApi();
-    store.orders.set('EXISTING', structuredClone(existing));
+    store.orders.set('EXISTING', placedOrder('EXISTING'));
 
     const response = parseResponse(await makeApiHandler(deps)(apiEvent(cancel({ reason: null, expectedVersion: null }))));
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
 import { MAX_BODY_BYTES } from '../../../lambdas/service/http/request';
 import { apiEvent, parseResponse, type ApiCall } from './support/api-events';
-import { inMemoryApi } from './support/in-memory-repositories';
+import { inMemoryApi, placedOrder } from './support/in-memory-repositories';
 
 const item = { sku: 'SKU-1', quantity: 2, unitPriceCents: 150 };
 const order = { customerId: 'customer-1', items: [item] };
@@ -128,16 +128,7 @@ const cases: Array<{ name: string; call: ApiCall; status: number; code: string }
 describe('API input validation: refused with the error shape, and nothing written', () => {
   it.each(cases)('$name → $status $code', async ({ call, status, code }) => {
     const { store, deps } = inMemoryApi();
-    store.orders.set('EXISTING', {
-      orderId: 'EXISTING',
-      customerId: 'customer-1',
-      items: [item],
-      totalCents: 300,
-      status: 'PLACED',
-      version: 1,
-      createdAt: '2026-11-27T09:00:00.000Z',
-      updatedAt: '2026-11-27T09:00:00.000Z',
-    });
+    store.orders.set('EXISTING', placedOrder('EXISTING'));
     const handler = makeApiHandler(deps);
 
     const response = parseResponse(await handler(apiEvent(call)));

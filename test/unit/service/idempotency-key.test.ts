@@ -5,27 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { API_IDEMPOTENCY_EXPIRY_SECONDS, API_IDEMPOTENCY_KEY_PREFIX } from '../../../lambdas/service/api/idempotent-commands';
-import { makeApiHandler, type ApiDependencies } from '../../../lambdas/service/api/app';
+import { makeApiHandler } from '../../../lambdas/service/api/app';
 import { VersionConflictError } from '../../../lambdas/service/errors';
-import type { Order } from '../../../lambdas/service/orders/order';
+import type { OrderRepository } from '../../../lambdas/service/orders/order-repository';
 import { apiEvent, lambdaContext, parseResponse, type ApiCall } from './support/api-events';
-import { inMemoryApi } from './support/in-memory-repositories';
+import { inMemoryApi, placedOrder } from './support/in-memory-repositories';
 
 const item = { sku: 'SKU-1', quantity: 2, unitPriceCents: 150 };
 const placeBody = { customerId: 'customer-1', items: [item] };
-
-function placedOrder(orderId: string): Order {
-  return {
-    orderId,
-    customerId: 'customer-1',
-    items: [item],
-    totalCents: 300,
-    status: 'PLACED',
-    version: 1,
-    createdAt: '2026-11-27T09:00:00.000Z',
-    updatedAt: '2026-11-27T09:00:00.000Z',
-  };
-}
 
 const withKey = (call: ApiCall, key: string, requestId = 'req-1'): ApiCall => ({
   ...call,
@@ -36,13 +23,26 @@ const place = (body: unknown = placeBody): ApiCall => ({ method: 'POST', resourc
 const cancel = (orderId: string, body?: unknown): ApiCall => ({ method: 'POST', resource: '/orders/{orderId}/cancel', pathParameters: { orderId }, body });
 const pay = (orderId: string, amountCents = 300): ApiCall => ({ method: 'POST', resource: '/orders/{orderId}/payments', pathParameters: { orderId }, body: { amountCents } });
 
-function api(overrides: Partial<ApiDependencies> = {}) {
-  const memory = inMemoryApi(overrides);
+/**
+ * The API over the in-memory fakes with orders O-1 and O-2 placed. `replaceOrders` may replace
+ * methods of the order repository; the others reach the in-memory one it is given.
+ */
+function api(replaceOrders: (orders: OrderRepository) => Partial<OrderRepository> = () => ({})) {
+  const memory = inMemoryApi();
   memory.store.orders.set('O-1', placedOrder('O-1'));
   memory.store.orders.set('O-2', placedOrder('O-2'));
-  const handler = makeApiHandler(memory.deps);
+  const orders = memory.deps.orders;
+  const handler = makeApiHandler({
+    ...memory.deps,
+    orders: {
+      findById: (id) => orders.findById(id),
+      create: (order, event) => orders.create(order, event),
+      update: (order, expected, event) => orders.update(order, expected, event),
+      ...replaceOrders(orders),
+    },
+  });
   const call = async (request: ApiCall) => parseResponse(await handler(apiEvent(request), lambdaContext()));
-  return { ...memory, handler, call };
+  return { ...memory, call };
 }
 
 describe('Idempotency-Key: a retry gets the first answer and writes nothing new', () => {
@@ -224,88 +224,69 @@ describe('which answers are remembered', () => {
   });
 
   it('a lost race (409 VERSION_CONFLICT) is not: the retry with the same key runs again', async () => {
-    const memory = inMemoryApi();
-    memory.store.orders.set('O-1', placedOrder('O-1'));
     let races = 1;
-    const handler = makeApiHandler({
-      ...memory.deps,
-      orders: {
-        findById: (id) => memory.deps.orders.findById(id),
-        create: (order, event) => memory.deps.orders.create(order, event),
-        update: async (order, expected, event) => {
-          if (races-- > 0) throw new VersionConflictError('another request committed first');
-          return memory.deps.orders.update(order, expected, event);
-        },
+    const { store, call } = api((orders) => ({
+      update: async (order, expected, event) => {
+        if (races-- > 0) throw new VersionConflictError('another request committed first');
+        return orders.update(order, expected, event);
       },
-    });
+    }));
 
-    const lost = parseResponse(await handler(apiEvent(withKey(cancel('O-1'), 'k')), lambdaContext()));
-    const retry = parseResponse(await handler(apiEvent(withKey(cancel('O-1'), 'k')), lambdaContext()));
+    const lost = await call(withKey(cancel('O-1'), 'k'));
+    const retry = await call(withKey(cancel('O-1'), 'k'));
 
     expect(lost.statusCode).toBe(409);
     expect(lost.json.error.code).toBe('VERSION_CONFLICT');
     expect(retry.statusCode).toBe(200);
     expect(retry.headers).not.toHaveProperty('idempotent-replayed');
-    expect(memory.store.writes).toEqual(['update order O-1']);
+    expect(store.writes).toEqual(['update order O-1']);
   });
 
   it('a 500 is not: it is answered without detail and the retry runs again', async () => {
-    const memory = inMemoryApi();
     let failures = 1;
-    const handler = makeApiHandler({
-      ...memory.deps,
-      orders: {
-        findById: (id) => memory.deps.orders.findById(id),
-        create: async (order, event) => {
-          if (failures-- > 0) throw new Error('ProvisionedThroughputExceeded (internal detail)');
-          return memory.deps.orders.create(order, event);
-        },
-        update: (order, expected, event) => memory.deps.orders.update(order, expected, event),
+    const { store, call } = api((orders) => ({
+      create: async (order, event) => {
+        if (failures-- > 0) throw new Error('ProvisionedThroughputExceeded (internal detail)');
+        return orders.create(order, event);
       },
-    });
+    }));
 
-    const failed = parseResponse(await handler(apiEvent(withKey(place(), 'k')), lambdaContext()));
-    const retry = parseResponse(await handler(apiEvent(withKey(place(), 'k')), lambdaContext()));
+    const failed = await call(withKey(place(), 'k'));
+    const retry = await call(withKey(place(), 'k'));
 
     expect(failed.statusCode).toBe(500);
     expect(failed.json.error.code).toBe('INTERNAL_ERROR');
     expect(failed.json.error.message).not.toContain('internal detail');
     expect(retry.statusCode).toBe(201);
-    expect(memory.store.writes).toHaveLength(1);
+    expect(store.writes).toHaveLength(1);
   });
 });
 
 describe('the same key while the first request is still running', () => {
   it('→ 409 IDEMPOTENCY_IN_PROGRESS, then the first answer once it has finished', async () => {
-    const memory = inMemoryApi();
     let entered!: () => void;
     const createStarted = new Promise<void>((resolve) => (entered = resolve));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const handler = makeApiHandler({
-      ...memory.deps,
-      orders: {
-        findById: (id) => memory.deps.orders.findById(id),
-        create: async (order, event) => {
-          entered();
-          await gate;
-          return memory.deps.orders.create(order, event);
-        },
-        update: (order, expected, event) => memory.deps.orders.update(order, expected, event),
+    const { store, call } = api((orders) => ({
+      create: async (order, event) => {
+        entered();
+        await gate;
+        return orders.create(order, event);
       },
-    });
+    }));
 
-    const first = handler(apiEvent(withKey(place(), 'k')), lambdaContext());
+    const first = call(withKey(place(), 'k'));
     await createStarted;
-    const concurrent = parseResponse(await handler(apiEvent(withKey(place(), 'k')), lambdaContext()));
+    const concurrent = await call(withKey(place(), 'k'));
     release();
-    const firstAnswer = parseResponse(await first);
-    const later = parseResponse(await handler(apiEvent(withKey(place(), 'k')), lambdaContext()));
+    const firstAnswer = await first;
+    const later = await call(withKey(place(), 'k'));
 
     expect(concurrent.statusCode).toBe(409);
     expect(concurrent.json).toEqual({ error: { code: 'IDEMPOTENCY_IN_PROGRESS', message: expect.stringContaining('in progress') } });
     expect(firstAnswer.statusCode).toBe(201);
     expect(later.json).toEqual(firstAnswer.json);
-    expect(memory.store.writes).toHaveLength(1);
+    expect(store.writes).toHaveLength(1);
   });
 });

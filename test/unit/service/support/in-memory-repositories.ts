@@ -134,6 +134,20 @@ export class InMemoryTimelineRepository implements TimelineRepository {
 
 export const silentLogger = new Logger({ logLevel: 'SILENT' });
 
+/** An order as placed at 09:00 on the fake clock's day: one item of 2 × SKU-1 at 150 cents, version 1. */
+export function placedOrder(orderId: string): Order {
+  return {
+    orderId,
+    customerId: 'customer-1',
+    items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 150 }],
+    totalCents: 300,
+    status: 'PLACED',
+    version: 1,
+    createdAt: '2026-11-27T09:00:00.000Z',
+    updatedAt: '2026-11-27T09:00:00.000Z',
+  };
+}
+
 /**
  * The API's dependencies over one in-memory store, with a fixed clock, predictable ids and an
  * in-memory idempotency persistence layer (`idempotency.records` holds the remembered answers).
