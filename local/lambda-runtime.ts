@@ -73,7 +73,7 @@ function logStreamName(): string {
   return `${day}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
 }
 
-/** Node can load the TypeScript worker only through tsx, also when the caller runs under vitest. */
+/** Node can load the TypeScript worker only through tsx, also when the caller runs under Jest. */
 const WORKER_FILE = path.join(__dirname, 'lambda-worker.ts');
 const WORKER_BOOTSTRAP = (() => {
   const tsxApi = createRequire(__filename).resolve('tsx/cjs/api');

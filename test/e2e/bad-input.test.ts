@@ -1,9 +1,9 @@
-import { inject } from 'vitest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
+import { handedOverStackOutputs } from '../support/handoff';
 import { apiClient } from './support/api';
 
-const api = apiClient(inject('outputs'));
+const api = apiClient(handedOverStackOutputs());
 
 interface ErrorBody {
   error: { code: string; message: string };

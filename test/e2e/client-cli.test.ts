@@ -11,11 +11,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { describe, expect, inject, it } from 'vitest';
+import { describe, it } from '@jest/globals';
+
+import { expect } from '../support/expect';
+
+import { handedOverStackOutputs } from '../support/handoff';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const outputsFile = path.join(mkdtempSync(path.join(tmpdir(), 'dualwrite-client-e2e-')), 'outputs.json');
-writeFileSync(outputsFile, JSON.stringify({ UnderTest: inject('outputs') }));
+writeFileSync(outputsFile, JSON.stringify({ UnderTest: handedOverStackOutputs() }));
 
 async function client(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

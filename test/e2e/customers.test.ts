@@ -1,10 +1,10 @@
-import { inject } from 'vitest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
+import { handedOverStackOutputs } from '../support/handoff';
 import { apiClient } from './support/api';
 import { eventually } from './support/steps';
 
-const api = apiClient(inject('outputs'));
+const api = apiClient(handedOverStackOutputs());
 
 interface Customer {
   customerId: string;

@@ -6,25 +6,19 @@
  * - otherwise: start the local runtime (`npx tsx local/start.ts`) as a child process on free ports,
  *   wait for its ready line, and read the outputs file it writes; stop it on teardown.
  *
- * Tests read the outputs with `inject('outputs')` (see support/api.ts, support/steps.ts).
+ * Tests read the outputs with `handedOverStackOutputs()` (see ../support/handoff.ts, support/steps.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestProject } from 'vitest/node';
 
 import { freePort } from '../../local/emulator';
 import { READY_LINE_PREFIX } from '../../local/ready-line';
 import { loadStackOutputs } from '../../tools/lib/outputs';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The stack's outputs: `ApiUrl`, `TableName`, …; locally also `AwsEndpointUrl` and `Region`. */
-    outputs: Record<string, string>;
-  }
-}
+import { handOverStackOutputs } from '../support/handoff';
+import { afterTheRun } from '../support/teardown';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const READY_DEADLINE_MS = 240_000;
@@ -32,11 +26,11 @@ const STOP_DEADLINE_MS = 20_000;
 /** `dualwrite local runtime ready: API … (local API: no auth check, loopback only)` */
 const isReadyLine = (line: string) => line.startsWith(READY_LINE_PREFIX);
 
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+export default async function setup(): Promise<void> {
   const outputsFile = process.env.E2E_OUTPUTS_FILE;
   if (outputsFile !== undefined && outputsFile !== '') {
-    project.provide('outputs', stackOutputs(path.resolve(outputsFile)));
-    return undefined;
+    handOverStackOutputs(stackOutputs(path.resolve(outputsFile)));
+    return;
   }
 
   const workDirectory = mkdtempSync(path.join(tmpdir(), 'dualwrite-e2e-'));
@@ -69,12 +63,12 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   try {
     await waitForReadyLine(child, logFile);
-    project.provide('outputs', stackOutputs(localOutputsFile));
+    handOverStackOutputs(stackOutputs(localOutputsFile));
   } catch (error) {
     await stop();
     throw error;
   }
-  return stop;
+  afterTheRun('e2e', stop);
 }
 
 /** The outputs of the stack the file holds (`E2E_STACK_NAME` picks one when it holds several), read as the operator tools read them. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { OutboxRelay } from '../../lib/constructs/outbox-relay';
 import { OutboxTable } from '../../lib/constructs/outbox-table';
 import { logicalIdOf } from './support/templates';
@@ -57,4 +57,4 @@ describe('the bundle of a dualwrite function', () => {
     const user = bundleRelay({ esbuildArgs: { '--log-limit': '0' } });
     expect(user.sources.filter((source) => source.includes('node_modules/semver/'))).toEqual([]);
   });
-}, 120_000);
+});

@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test } from '@jest/globals';
 import { ChangeDataCapture, type ChangeDataCaptureProps } from '../../lib/constructs/change-data-capture';
 import { OutboxTable } from '../../lib/constructs/outbox-table';
 import { Duration } from 'aws-cdk-lib';

@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test } from '@jest/globals';
 import { buildDualwriteApp } from '../../lib/dualwrite-app';
 import { ALARM_TOPIC_CONTEXT_KEY, API_GATEWAY_CLOUDWATCH_ROLE_CONTEXT_KEY, DualwriteStack } from '../../lib/dualwrite-stack';
 import {

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test } from '@jest/globals';
 import { OutboxRelay, type OutboxRelayProps } from '../../lib/constructs/outbox-relay';
 import { OutboxTable } from '../../lib/constructs/outbox-table';
 import { streamEventSourceTests } from './support/stream-event-source-suite';

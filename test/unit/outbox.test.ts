@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { InvalidEnvelopeError, newEnvelope } from '../../lambdas/dualwrite/envelope';
 import { DEFAULT_OUTBOX_TTL_SECONDS, envelopeFromOutboxImage, outboxSortKey, toOutboxItem } from '../../lambdas/dualwrite/outbox';
 

@@ -4,13 +4,12 @@
  * effects (the timeline, built at the far end of stream → relay → bus → queue → consumer) are
  * awaited with `eventually`: polling the observable result with a deadline, never a fixed sleep.
  */
-import { inject } from 'vitest';
-
+import { handedOverStackOutputs } from '../../support/handoff';
 import { waitFor } from '../../integration/support/wait';
 import { apiClient, type ApiClient, type ApiResponse } from './api';
 
 let client: ApiClient | undefined;
-const api = (): ApiClient => (client ??= apiClient(inject('outputs')));
+const api = (): ApiClient => (client ??= apiClient(handedOverStackOutputs()));
 
 /** `waitFor` of the integration tests, with the longer deadline and interval of the end-to-end path. */
 export function eventually<T>(check: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Exclude<T, false>> {

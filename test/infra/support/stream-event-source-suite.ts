@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { test } from 'vitest';
+import { test } from '@jest/globals';
 import type { IConstruct } from 'constructs';
 import { arnOf, logicalIdOf } from './templates';
 

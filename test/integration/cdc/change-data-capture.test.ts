@@ -5,7 +5,7 @@
  */
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChangeMapper } from '../../../lambdas/dualwrite/cdc/change-data-capture';
 import type { StreamRelayHandler } from '../../../lambdas/dualwrite/relay/stream-relay-handler';
 import { createOutboxTable, createQueueReceivingFromBus, documentClient, receiveAll, uniqueName, useLocalAwsEnvironment } from '../support/aws';
@@ -55,7 +55,7 @@ describe('change data capture on the emulator', () => {
     // Imported only now: its Powertools utilities and SDK clients are built at import, from this environment.
     const { makeChangeDataCaptureHandler } = await import('../../../lambdas/dualwrite/cdc/change-data-capture.js');
     handler = makeChangeDataCaptureHandler({ mapper });
-  });
+  }, 120_000);
 
   it('turns item changes into events with ids a redelivery reproduces, and keeps a failed mapping findable', async () => {
     await putItem(tableName, { pk: 'CUSTOMER#c1', sk: 'STATE', customerId: 'c1', name: 'Ada', version: 1 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { PATTERN_NAMES, runChaos } from '../../../chaos/chaos-run';
 import { FAULT_KINDS } from '../../../chaos/fault-plan';
 import { TEST_RATES } from './rates';

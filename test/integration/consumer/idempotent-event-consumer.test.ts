@@ -4,7 +4,7 @@
  */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS, makeIdempotentEventConsumer } from '../../../lambdas/dualwrite/consumer/idempotent-event-consumer';
 import { toPutEventsEntry } from '../../../lambdas/dualwrite/envelope';
 import { envelope, lambdaContext, sqsEventOf, sqsRecordOf } from '../../unit/consumer/support/sqs-events';

@@ -7,7 +7,7 @@
  * Lambda retries from there, and the outbox still holds every event for a redrive.
  */
 import type { DynamoDBBatchResponse } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { EventEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { republishOutboxItems } from '../../../lambdas/dualwrite/relay/redrive';
 import { ORDER_AGGREGATE_TYPE, ORDER_EVENT_SOURCE } from '../../../lambdas/service/orders/order';

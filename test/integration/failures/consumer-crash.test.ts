@@ -7,7 +7,7 @@
  * acknowledged (the message leaves the queue).
  */
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ORDER_AGGREGATE_TYPE, ORDER_EVENT_SOURCE } from '../../../lambdas/service/orders/order';
 import type { TimelineRepository } from '../../../lambdas/service/timeline/timeline-repository';
 import { makeTimelineConsumer } from '../../../lambdas/service/timeline/timeline-consumer';

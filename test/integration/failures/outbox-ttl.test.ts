@@ -5,7 +5,7 @@
  * seven-day TTL is gone after the sweep; a redrive of its time window then finds nothing left to
  * republish, and says so.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { EventEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { republishOutboxItems } from '../../../lambdas/dualwrite/relay/redrive';
 import { writeWithOutbox } from '../../../lambdas/dualwrite/transactional-outbox-writer';

@@ -6,7 +6,7 @@
  * keeps A's version 3 out (early: its record fails and SQS redelivers it) while B and C complete in
  * the same SQS batches. Once the cause is fixed, redriving the FAILED item completes A in order.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { EventEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { redriveFailedOutboxItems } from '../../../lambdas/dualwrite/relay/redrive';
 import {

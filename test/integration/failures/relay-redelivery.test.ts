@@ -4,7 +4,7 @@
  * every event reaches the queue twice, each copy with its own EventBridge id and SQS message id but
  * the same `detail.id`; the consumer's effect happens once per event.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ORDER_AGGREGATE_TYPE, ORDER_EVENT_SOURCE } from '../../../lambdas/service/orders/order';
 import { TIMELINE_CONSUMER_KEY_PREFIX } from '../../../lambdas/service/timeline/timeline-consumer';
 import { lambdaContext as relayContext } from '../relay/support';

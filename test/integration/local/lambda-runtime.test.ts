@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { LambdaFunction } from '../../../local/lambda-runtime';
 import { silentLog } from '../../../local/log';
@@ -21,7 +21,7 @@ const probe = (functionName: string, options: { greeting: string; timeoutSeconds
 
 const hello = probe('hello-fn', { greeting: 'hello' });
 const bonjour = probe('bonjour-fn', { greeting: 'bonjour', timeoutSeconds: 1, maxConcurrency: 3 });
-afterAll(() => Promise.all([hello.stop(), bonjour.stop()]));
+afterAll(() => Promise.all([hello.stop(), bonjour.stop()]), 120_000);
 
 describe('the in-process Lambda runtime', () => {
   it('gives each function its own environment and a Lambda context', async () => {

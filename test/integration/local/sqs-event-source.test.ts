@@ -1,6 +1,6 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 
 import { parseFilterCriteria } from '../../../local/filter-criteria';
 import { silentLog } from '../../../local/log';

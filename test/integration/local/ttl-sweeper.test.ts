@@ -7,7 +7,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 
 import { toLambdaDynamoDBRecord } from '../../../local/dynamodb-stream-records';
 import { silentLog, type RuntimeLog } from '../../../local/log';

@@ -3,7 +3,7 @@
  * stream records, a real bus whose rule targets an SQS queue. Failures moto cannot produce
  * (throttling, a malformed-detail answer) are injected around the real publisher.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { ConcurrencyConflictError } from '../../../lambdas/dualwrite/transactional-outbox-writer';
 import { EventBridgePublisher } from '../../../lambdas/dualwrite/relay/eventbridge-publisher';
 import type { StreamRelayHandler } from '../../../lambdas/dualwrite/relay/stream-relay-handler';
@@ -83,7 +83,7 @@ describe('outbox relay on the emulator', () => {
     // Imported only now: its Powertools utilities and SDK clients are built at import, from this environment.
     relayModule = await import('../../../lambdas/dualwrite/relay/handler.js');
     deployedHandler = relayModule.handler;
-  });
+  }, 120_000);
 
   it('publishes every outbox item written with writeWithOutbox, each envelope once as detail', async () => {
     const written = [

@@ -8,7 +8,7 @@
  * the CDC event id is derived from the stream record and both copies carry the same `detail.id`.
  */
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { matchesPattern } from '../../../local/filter-criteria';
 import { toLambdaSqsRecord } from '../../../local/sqs-records';
 import { queueArnOf } from '../../../tools/redrive/sqs-helpers';
@@ -68,7 +68,7 @@ describe('a redelivered customer stream record on the emulator', () => {
     // Imported only now: its Powertools utilities and SDK clients are built at import, from this environment.
     const { makeChangeDataCaptureHandler } = await import('../../../lambdas/dualwrite/cdc/change-data-capture.js');
     changeDataCapture = makeChangeDataCaptureHandler({ mapper: mapCustomerChange });
-  });
+  }, 120_000);
 
   it.each(deliveries)('one CustomerRegistered in the timeline when both copies arrive %s', async (_, invocationsOf) => {
     const customerId = uniqueName('cust');

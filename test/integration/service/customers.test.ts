@@ -4,7 +4,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
 import { mapCustomerChange, type CustomerItemChange } from '../../../lambdas/service/customers/customer-change-mapper';
 import { apiEvent, parseResponse } from '../../unit/service/support/api-events';

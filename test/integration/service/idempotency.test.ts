@@ -2,7 +2,7 @@
  * `Idempotency-Key` with the real Powertools DynamoDB persistence layer on an emulated idempotency
  * table (`id` partition key, TTL `expiration`, as docs/internals.md has it) and the real adapters.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { API_IDEMPOTENCY_EXPIRY_SECONDS, API_IDEMPOTENCY_KEY_PREFIX } from '../../../lambdas/service/api/idempotent-commands';
 import { apiEvent, lambdaContext, parseResponse, type ApiCall } from '../../unit/service/support/api-events';
 import { createIdempotencyTable, dynamoPersistence } from '../consumer/support';

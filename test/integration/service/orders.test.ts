@@ -4,7 +4,7 @@
  * cancelled TransactWriteItems leaves nothing behind, and that racing commands serialise.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { outboxSortKey } from '../../../lambdas/dualwrite/outbox';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
 import type { OrderRepository } from '../../../lambdas/service/orders/order-repository';

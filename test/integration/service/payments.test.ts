@@ -3,7 +3,7 @@
  * reads answer from the cache until the payments consumer (with its real DynamoDB idempotency
  * store) has heard the event and written the payment with PaymentCaptured.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { EventEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { DynamoDbPaymentRepository } from '../../../lambdas/service/payments/dynamodb-payment-repository';
 import { makePaymentsConsumer } from '../../../lambdas/service/payments/payments-consumer';

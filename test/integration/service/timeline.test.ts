@@ -2,7 +2,7 @@
  * The timeline consumer on the emulator: real timeline items, real idempotency table, and the
  * ordering guard of DESIGN §5 when SQS delivers versions out of order.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { newEnvelope, type EventEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { DynamoDbTimelineRepository } from '../../../lambdas/service/timeline/dynamodb-timeline-repository';
 import { makeTimelineConsumer } from '../../../lambdas/service/timeline/timeline-consumer';

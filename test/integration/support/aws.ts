@@ -38,16 +38,16 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
 
 import { LOCAL_AWS_REGION, localAwsEnvironment } from '../../../local/emulator';
 import { queueArnOf } from '../../../tools/redrive/sqs-helpers';
+import { handedOverAwsEndpoint } from '../../support/handoff';
 
 export { waitFor, WaitForTimeoutError } from './wait';
 
 /** The emulator's endpoint, e.g. `http://127.0.0.1:41234`. */
 export function awsEndpoint(): string {
-  return inject('awsEndpointUrl');
+  return handedOverAwsEndpoint();
 }
 
 /** Client settings for the emulator: region us-east-1, credentials test/test. */

@@ -1,5 +1,5 @@
 /**
- * Deadline polling, free of vitest so that any test layer (and code outside vitest) can use it:
+ * Deadline polling, free of Jest so that any test layer (and code outside the tests) can use it:
  * `waitFor` of the integration tests (re-exported by `aws.ts`) and `eventually` of the end-to-end
  * steps are this one loop with different defaults.
  */

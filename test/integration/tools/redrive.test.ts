@@ -2,7 +2,7 @@
  * `npm run redrive` against the emulator, run as a separate process with an outputs file naming
  * resources built for each test.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { toOutboxItem } from '../../../lambdas/dualwrite/outbox';
 import { receiveAll } from '../support/aws';
 import { detailsOf, failedOutboxItems, orderEvent, putItem } from '../relay/support';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { toOutboxItem } from '../../../lambdas/dualwrite/outbox';
 import { receiveAll } from '../support/aws';
 import { detailsOf, orderEvent, putItem } from '../relay/support';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { renderResultsMarkdown, reportRows, type BenchResults } from '../../../bench/lib/results';
 
 const base: BenchResults = {

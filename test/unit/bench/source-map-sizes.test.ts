@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { bytesByPackage, decodeVlq, packageOf } from '../../../bench/lib/source-map-sizes';
 
 describe('decodeVlq', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { distribution, histogram, median, percentile } from '../../../bench/lib/stats';
 
 describe('percentile', () => {

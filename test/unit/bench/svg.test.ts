@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { barChart, cdfChart, escapeXml, histogramChart, niceCeiling } from '../../../bench/lib/svg';
 import { histogram } from '../../../bench/lib/stats';
 

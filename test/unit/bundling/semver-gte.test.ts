@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { compare, gte } from '../../../lambdas/dualwrite/bundling/semver-gte';
 
 // The semver the stand-in replaces: the one aws-xray-sdk-core itself resolves.

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { decodeTime, isValid } from 'ulid';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import type { EventEnvelope } from '../../../lambdas/dualwrite/envelope';
 import {
   ChangeFailureRecorder,

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from '@jest/globals';
+
+import { expect } from '../../support/expect';
 import type { SQSRecord } from 'aws-lambda';
 import { FAULT_KINDS, FaultPlan, type FaultRates } from '../../../chaos/fault-plan';
 import { derivedRandom, mulberry32, shuffled } from '../../../chaos/prng';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { partialPutEvents } from '../../../chaos/fault-proxy';
 
 const entries = ['a', 'b', 'c', 'd'].map((name) => ({ Source: 's', DetailType: name, Detail: '{}' }));

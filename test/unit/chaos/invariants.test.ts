@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { measurePattern, type PatternEvidence } from '../../../chaos/invariants';
 
 const change = (aggregate: string, version: number) => ({ aggregate, version });

@@ -1,9 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import type { SqsDeliveryPlan } from '../../../local/faults';
 import type { FunctionInvoker } from '../../../local/function-invoker';
 import { SqsEventSource } from '../../../local/sqs-event-source';
+import { waitFor } from '../../integration/support/wait';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, functionOutput() {} };
 
@@ -12,7 +13,7 @@ function harness(plan: SqsDeliveryPlan | undefined) {
   let receives = 0;
   const deleted: string[] = [];
   const sqs = {
-    send: vi.fn(async (command: unknown) => {
+    send: async (command: unknown) => {
       if (command instanceof ReceiveMessageCommand) {
         receives += 1;
         if (received) return { Messages: [] };
@@ -26,7 +27,7 @@ function harness(plan: SqsDeliveryPlan | undefined) {
         return { Failed: [] };
       }
       return {};
-    }),
+    },
   } as unknown as SQSClient;
   const invocations: string[][] = [];
   const fn: FunctionInvoker = {
@@ -55,7 +56,7 @@ async function run(plan: SqsDeliveryPlan | undefined) {
   const h = harness(plan);
   h.source.start();
   // The poller receives again (an empty queue) only once it has settled the batch.
-  await vi.waitFor(() => expect(h.receives()).toBeGreaterThanOrEqual(2));
+  await waitFor(() => expect(h.receives()).toBeGreaterThanOrEqual(2), { timeoutMs: 1_000, intervalMs: 50 });
   await h.source.stop();
   return h;
 }

@@ -1,16 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { makeIdempotentEventConsumer } from '../../../lambdas/dualwrite/consumer/idempotent-event-consumer';
 import { EarlyEventError } from '../../../lambdas/dualwrite/consumer/ordering-guard';
 import { InMemoryPersistenceLayer } from './support/in-memory-persistence-layer';
 import { envelope, lambdaContext, sqsEventOf, sqsRecordOf } from './support/sqs-events';
+import { restoreEnv, stubEnv } from '../../support/env';
 
 /** A real Powertools Logger whose JSON lines are kept instead of printed (POWERTOOLS_DEV routes them to `console`). */
 function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
-  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  stubEnv('POWERTOOLS_DEV', 'true');
   const printed: string[] = [];
   for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((line: unknown) => {
+    jest.spyOn(console, level).mockImplementation((line: unknown) => {
       printed.push(String(line));
     });
   }
@@ -20,8 +21,8 @@ function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, 
 
 describe('consumer log lines carry the record’s correlation id', () => {
   afterEach(() => {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
+    jest.restoreAllMocks();
+    restoreEnv();
   });
 
   it('on every line logged while a record is handled, the record handler’s own included, and not after', async () => {

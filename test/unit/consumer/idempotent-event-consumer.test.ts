@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { MissingConfigurationError } from '../../../lambdas/dualwrite/config';
 import {
   DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS,
@@ -11,6 +11,7 @@ import {
 import { EarlyEventError } from '../../../lambdas/dualwrite/consumer/ordering-guard';
 import { InMemoryPersistenceLayer } from './support/in-memory-persistence-layer';
 import { envelope, eventBridgeEventOf, lambdaContext, sqsEventOf, sqsRecordOf } from './support/sqs-events';
+import { restoreEnv, stubEnv } from '../../support/env';
 
 const silentLogger = new Logger({ logLevel: 'SILENT' });
 
@@ -28,7 +29,7 @@ function consumerWith(recordHandler: (event: EnvelopeEvent) => Promise<unknown>,
 
 describe('makeIdempotentEventConsumer', () => {
   afterEach(() => {
-    vi.unstubAllEnvs();
+    restoreEnv();
   });
 
   it('gives the record handler the EventBridge event with the envelope in detail', async () => {
@@ -143,7 +144,7 @@ describe('makeIdempotentEventConsumer', () => {
   });
 
   it('fails fast, naming the variable, when no idempotency table is configured', () => {
-    vi.stubEnv('IDEMPOTENCY_TABLE_NAME', '');
+    stubEnv('IDEMPOTENCY_TABLE_NAME', '');
     expect(() => makeIdempotentEventConsumer(async () => undefined)).toThrow(MissingConfigurationError);
     expect(() => makeIdempotentEventConsumer(async () => undefined)).toThrow(/IDEMPOTENCY_TABLE_NAME/);
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { decideByVersion, EarlyEventError } from '../../../lambdas/dualwrite/consumer/ordering-guard';
 
 describe('decideByVersion', () => {

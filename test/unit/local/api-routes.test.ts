@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 import { toApiGatewayProxyEvent } from '../../../local/api-gateway';
 import { buildRouteTables, matchRoute, type ApiRouteTable } from '../../../local/api-routes';

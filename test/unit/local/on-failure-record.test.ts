@@ -1,5 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 import { failedItemIdentifiers } from '../../../local/function-invoker';
 import { streamOnFailureRecord } from '../../../local/on-failure-record';

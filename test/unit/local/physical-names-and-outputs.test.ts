@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 import { localApiUrl } from '../../../local/outputs';
 import { generatedPhysicalName, NAME_RULES } from '../../../local/physical-names';

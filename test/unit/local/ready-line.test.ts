@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 import { NO_AUTH_NOTICE, READY_LINE_PREFIX, readyLine } from '../../../local/ready-line';
 

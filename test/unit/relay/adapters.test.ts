@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { EventBridgePublisher } from '../../../lambdas/dualwrite/relay/eventbridge-publisher';
 import { OutboxFailureMarker } from '../../../lambdas/dualwrite/relay/outbox-failure-marker';
 import type { OutboxItemRef } from '../../../lambdas/dualwrite/relay/stream-records';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { fullJitterDelayMs } from '../../../lambdas/dualwrite/relay/backoff';
 import { planBatches, PUT_EVENTS_LIMITS } from '../../../lambdas/dualwrite/relay/batching';
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { relayEvents } from '../../../lambdas/dualwrite/relay/relay-algorithm';
 import { FakeClock, FakeEventBus, FakeFailureSink, item, RecordingLogger } from './fakes';
 

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { toOutboxItem } from '../../../lambdas/dualwrite/outbox';
 import { makeOutboxRelayHandler } from '../../../lambdas/dualwrite/relay/handler';
 import type { OutboxItemRef } from '../../../lambdas/dualwrite/relay/stream-records';

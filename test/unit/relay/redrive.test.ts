@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { toOutboxItem } from '../../../lambdas/dualwrite/outbox';
 import { redriveFailedOutboxItems, republishOutboxItems } from '../../../lambdas/dualwrite/relay/redrive';
 import { envelope, FakeEventBus, versionOf } from './fakes';

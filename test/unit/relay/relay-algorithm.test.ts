@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { entrySize, MAX_PUT_EVENTS_BYTES, toPutEventsEntry } from '../../../lambdas/dualwrite/envelope';
 import { relayEvents, type RelayItem, type RelayPorts } from '../../../lambdas/dualwrite/relay/relay-algorithm';
 import { envelope, FakeClock, FakeEventBus, FakeFailureSink, FakeMetrics, item, items, NamedError } from './fakes';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { MissingConfigurationError } from '../../../lambdas/dualwrite/config';
 import { outboxRelayDepsFromEnv } from '../../../lambdas/dualwrite/relay/handler';
 import { DEFAULT_BACKOFF } from '../../../lambdas/dualwrite/relay/backoff';

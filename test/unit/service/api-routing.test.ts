@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
 import { apiEvent, parseResponse } from './support/api-events';
 import { inMemoryApi } from './support/in-memory-repositories';

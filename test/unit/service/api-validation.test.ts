@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
 import { MAX_BODY_BYTES } from '../../../lambdas/service/http/request';
 import { apiEvent, parseResponse, type ApiCall } from './support/api-events';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { EnvelopeTooLargeError } from '../../../lambdas/dualwrite/envelope';
 import { ConcurrencyConflictError } from '../../../lambdas/dualwrite/transactional-outbox-writer';
 import {

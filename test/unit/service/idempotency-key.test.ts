@@ -3,7 +3,7 @@
  * persistence layer: a retry gets the first answer and writes nothing; a reused key with another
  * body is 422; keys are scoped to route and path; a bad key is 400; only deterministic answers stay.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { API_IDEMPOTENCY_EXPIRY_SECONDS, API_IDEMPOTENCY_KEY_PREFIX } from '../../../lambdas/service/api/idempotent-commands';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
 import { VersionConflictError } from '../../../lambdas/service/errors';

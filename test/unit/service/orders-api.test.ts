@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
 import { VersionConflictError } from '../../../lambdas/service/errors';
 import { apiEvent, parseResponse } from './support/api-events';

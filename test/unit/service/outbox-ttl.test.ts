@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { newEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { DEFAULT_OUTBOX_TTL_SECONDS } from '../../../lambdas/dualwrite/outbox';
 import { OUTBOX_TTL_SECONDS_ENV, outboxTtlSecondsFromEnv } from '../../../lambdas/service/config';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { newEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { makePaymentsConsumer } from '../../../lambdas/service/payments/payments-consumer';
 import { capturePayment, MalformedPaymentEventError } from '../../../lambdas/service/payments/payment-use-cases';

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { makeApiHandler } from '../../../lambdas/service/api/app';
 import { NotFoundError } from '../../../lambdas/service/errors';
 import { apiEvent, lambdaContext } from './support/api-events';
@@ -14,13 +14,13 @@ function captureLogLines(): Array<Record<string, unknown>> {
     }
     return true;
   };
-  vi.spyOn(process.stdout, 'write').mockImplementation(collect as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation(collect as typeof process.stderr.write);
+  jest.spyOn(process.stdout, 'write').mockImplementation(collect as typeof process.stdout.write);
+  jest.spyOn(process.stderr, 'write').mockImplementation(collect as typeof process.stderr.write);
   return lines;
 }
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  jest.restoreAllMocks();
 });
 
 describe('correlation id in the API logs', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { EarlyEventError } from '../../../lambdas/dualwrite/consumer/ordering-guard';
 import { newEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { NotFoundError } from '../../../lambdas/service/errors';

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 import type { PreparedRequest, RawResponse } from '../../../tools/client/api-client';
 import { runClient } from '../../../tools/client/cli';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { ProgressBar, renderProgressBar } from '../../../tools/lib/progress';
 
 describe('progress bar', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../../tools/lib/cli';
 import { clientConfigFor, loadStackOutputs } from '../../../tools/lib/outputs';
 import { parseRedriveArgs, REDRIVE_USAGE, runRedrive } from '../../../tools/redrive';

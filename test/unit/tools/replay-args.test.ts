@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../../tools/lib/cli';
 import { parseReplayArgs, REPLAY_USAGE, replayName, replayPercent, runReplay } from '../../../tools/replay';
 

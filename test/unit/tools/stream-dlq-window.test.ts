@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { emptyWindowMessage, mergeWindows, parseStreamDlqMessage, windowOf } from '../../../tools/redrive/stream-dlq';
 
 const onFailureRecord = (first: string, last: string) =>
