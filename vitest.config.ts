@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// One project per test layer of DESIGN §7. Integration and end-to-end tests start what they need
+// One project per test layer of docs/design.md#test-layers. Integration and end-to-end tests start what they need
 // (the emulator, the local runtime) in their own global setup; unit and infra tests need nothing.
 export default defineConfig({
   test: {
