@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const DESIGN_DOC = path.join(REPO_ROOT, 'docs', 'design.md');
+const designDocPath = path.join(REPO_ROOT, 'docs', 'design.md');
 
 /** Dependencies, build output, the local runtime's state and tool caches: not the repo's own text. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'cdk.out', 'coverage', 'dist']);
@@ -84,7 +84,7 @@ function findAll(files: readonly RepoFile[], pattern: RegExp): Array<Finding & {
 }
 
 /** `docs/design.md#relay`, `../docs/design.md#relay`, `design.md#relay` (from docs/). */
-const DESIGN_SECTION_CITATION = /(?<![\w.-])design\.md#([\w-]+)/;
+const designSectionCitation = /(?<![\w.-])design\.md#([\w-]+)/;
 /** A numbered section of a document named in capitals, the way an outside design or style guide was cited. */
 const CAPITALISED_SECTION_CITATION = /\b[A-Z]{3,}(?:\.md)?`? §\s?\d/;
 /** A path into a folder beside the repository's root, where the outside documents were kept. */
@@ -110,7 +110,7 @@ describe('headingAnchor', () => {
 
 describe('the repo refers to nothing outside it', () => {
   const files = repoTextFiles();
-  const designAnchors = headingAnchors(readFileSync(DESIGN_DOC, 'utf8'));
+  const designAnchors = headingAnchors(readFileSync(designDocPath, 'utf8'));
 
   it('finds the files it checks (the walk reaches sources, docs and tests)', () => {
     const paths = files.map((file) => file.path);
@@ -120,7 +120,7 @@ describe('the repo refers to nothing outside it', () => {
   });
 
   it('cites only sections of docs/design.md that exist', () => {
-    const citations = findAll(files, DESIGN_SECTION_CITATION);
+    const citations = findAll(files, designSectionCitation);
     expect(citations.length).toBeGreaterThan(0);
     const broken = citations.filter((citation) => !designAnchors.has(citation.match[1])).map(({ file, line, text }) => ({ file, line, text }));
     expect(broken).toEqual([]);
