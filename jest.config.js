@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * One Jest project per test layer (docs/internals.md, "Tests"). Integration and end-to-end tests
+ * One Jest project per test layer of docs/design.md#test-layers. Integration and end-to-end tests
  * start what they need (the emulator, the local runtime) in their project's global setup and stop
  * it in its global teardown; unit and infra tests need nothing.
  *

@@ -1,6 +1,6 @@
 /**
  * How TransactWriteItems latency on the local emulator grows with table size, with the launcher's
- * undo log and with stock moto (which deep-copies every touched table per transaction). DESIGN §6.
+ * undo log and with stock moto (which deep-copies every touched table per transaction). docs/design.md#local-runtime.
  *
  *   npx tsx bench/transact-write-items.ts [sizes, default 0,1000,10000,50000]
  *

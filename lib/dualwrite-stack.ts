@@ -30,7 +30,7 @@ const entry = (relativePath: string): string => path.join(REPO_ROOT, relativePat
 /** The sources the sample service publishes under; the bus archive keeps everything they send. */
 export const SERVICE_EVENT_SOURCES = [ORDER_EVENT_SOURCE, PAYMENT_EVENT_SOURCE, CUSTOMER_EVENT_SOURCE];
 
-/** The HTTP API of DESIGN §8 plus the timeline reads; every route goes to the one API function. */
+/** The HTTP API of docs/design.md#http-api; every route goes to the one API function. */
 const API_ROUTES: ReadonlyArray<readonly [method: string, route: string]> = [
   ['POST', '/orders'],
   ['GET', '/orders/{orderId}'],
@@ -77,7 +77,7 @@ export interface DualwriteStackProps extends StackProps {
 }
 
 /**
- * The sample service (DESIGN §1): one table, a bus with an archive, the outbox relay, change data
+ * The sample service (docs/design.md#topology): one table, a bus with an archive, the outbox relay, change data
  * capture of customers, an IAM-authorized REST API in front of one function, two idempotent
  * consumers sharing one idempotency table, their alarms and one operations dashboard.
  * Environment-agnostic: synthesizes with no account.
@@ -269,7 +269,7 @@ export class DualwriteStack extends Stack {
       id: 'AwsSolutions-APIG2',
       reason:
         'The function validates every request (zod schemas of lambdas/service/http) and answers 400/413/415 in the ' +
-        'error shape of DESIGN §8; API Gateway request validation would answer in a shape of its own',
+        'error shape of docs/design.md#http-api; API Gateway request validation would answer in a shape of its own',
     });
     Validations.of(api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',

@@ -1,5 +1,5 @@
 /**
- * The local AWS emulator (DESIGN §6): moto in a project venv, started through
+ * The local AWS emulator (docs/design.md#local-runtime): moto in a project venv, started through
  * `local/emulator/moto_launcher.py`, which serves one request at a time and replaces the table copy
  * of moto's TransactWriteItems with an undo log.
  *

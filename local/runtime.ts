@@ -1,5 +1,5 @@
 /**
- * The local runtime of DESIGN §6, as a function: `npm start` (local/start.ts) and the end-to-end
+ * The local runtime of docs/design.md#local-runtime, as a function: `npm start` (local/start.ts) and the end-to-end
  * tests call `startLocalRuntime()`. Everything it runs comes from the synthesized template.
  *
  *   emulator ─ synth ─ resources in the emulator ─ Lambda workers ─ API on 127.0.0.1 ─ pollers ─ TTL sweeper ─ outputs file

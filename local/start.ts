@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole service on this machine (DESIGN §6). Settings from the environment:
+ * `npm start`: the whole service on this machine (docs/design.md#local-runtime). Settings from the environment:
  * PORT (API, default 3000), EMULATOR_PORT (default 4566), AWS_ENDPOINT_URL (use that emulator,
  * start none), OUTPUTS_FILE (default .local/outputs.json), LOCAL_CDK_OUT (default .local/cdk.out),
  * LOCAL_TTL_SWEEP_INTERVAL_MS (TTL emulation, default 60000; 0: off), LOCAL_DEBUG=1 (more log lines).

@@ -1,6 +1,6 @@
 /**
  * A DynamoDB stream event source mapping, emulated: Lambda's poller for one stream, feeding one
- * function, honouring the mapping's settings (DESIGN §6). Event source mappings are never created in
+ * function, honouring the mapping's settings (docs/design.md#local-runtime). Event source mappings are never created in
  * moto: it would try Docker and then drop the stream records.
  *
  * Per shard, one batch at a time, in order:

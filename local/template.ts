@@ -1,5 +1,5 @@
 /**
- * The synthesized CloudFormation template: the local runtime's single source of truth (DESIGN §6).
+ * The synthesized CloudFormation template: the local runtime's single source of truth (docs/design.md#local-runtime).
  * Nothing in local/ lists resources or functions by hand; everything is read from here.
  */
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';

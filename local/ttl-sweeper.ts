@@ -1,5 +1,5 @@
 /**
- * TTL expiry, emulated: moto ignores TTL (DESIGN §6), so the local runtime deletes expired items
+ * TTL expiry, emulated: moto ignores TTL (docs/design.md#local-runtime), so the local runtime deletes expired items
  * itself, for every table whose template enables `TimeToLiveSpecification`.
  *
  * A sweep, per table: a paginated Scan that returns only the keys and the TTL attribute of items whose

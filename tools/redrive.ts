@@ -1,6 +1,6 @@
 /**
  * `npm run redrive -- <mode> [options]`: the operator's tool for events that did not make it
- * (DESIGN §4, README "Operating it"). Works on the local runtime and on a deployed stack alike,
+ * (docs/design.md#redrive, README "Operating it"). Works on the local runtime and on a deployed stack alike,
  * chosen by an outputs file. Run `npm run redrive -- --help`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -1,7 +1,7 @@
 import { monotonicFactory } from 'ulid';
 
 /**
- * The event envelope of DESIGN §3. The outbox item holds it, the relay sends it as the EventBridge
+ * The event envelope of docs/design.md#envelope. The outbox item holds it, the relay sends it as the EventBridge
  * `Detail`, consumers read it from `detail`. `id` is fixed at write time and is the dedup key
  * everywhere downstream (EventBridge and SQS ids change on every republish).
  */
@@ -35,7 +35,7 @@ export interface NewEventInput<TData extends object = Record<string, unknown>> {
   occurredAt?: Date;
 }
 
-/** EventBridge's limit for one PutEvents call, and therefore for one entry (DESIGN §4). */
+/** EventBridge's limit for one PutEvents call, and therefore for one entry (docs/design.md#relay). */
 export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
 /** EventBridge's limit on entries per PutEvents call. */
 export const MAX_PUT_EVENTS_ENTRIES = 10;

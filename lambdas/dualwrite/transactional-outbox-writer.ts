@@ -7,7 +7,7 @@ import { DEFAULT_OUTBOX_TTL_SECONDS, toOutboxItem } from './outbox';
 export type EntityWrite = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 export interface OutboxEvent {
-  /** The partition key of the event's aggregate: its outbox item lives beside it (DESIGN §2). */
+  /** The partition key of the event's aggregate: its outbox item lives beside it (docs/design.md#keys-and-items). */
   partitionKey: string;
   envelope: EventEnvelope<object>;
 }

@@ -91,7 +91,7 @@ export interface IdempotentEventConsumerProps extends DeadLetterQueueChoice, Ala
 }
 
 /**
- * An idempotent event consumer (DESIGN §5): EventBridge rule → SQS queue (+ DLQ) → function with
+ * An idempotent event consumer (docs/design.md#consumers): EventBridge rule → SQS queue (+ DLQ) → function with
  * partial batch responses, deduplicating on the envelope id through a Powertools idempotency table.
  */
 export class IdempotentEventConsumer extends Construct {

@@ -53,7 +53,7 @@ export interface OutboxRelayProps extends StreamPublisherProps {
  * Transactional outbox relay: DynamoDB stream (new outbox items only) → relay function → EventBridge,
  * with an SQS on-failure destination and alarms (dead-letter queue, iterator age, FAILED events).
  * Besides reading the stream, the function may update and put items of the table (the FAILED mark
- * of DESIGN §4), put events on this bus and send to its dead-letter queue, nothing more.
+ * of docs/design.md#relay), put events on this bus and send to its dead-letter queue, nothing more.
  */
 export class OutboxRelay extends StreamEventPublisher {
   constructor(scope: Construct, id: string, props: OutboxRelayProps) {

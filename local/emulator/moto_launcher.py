@@ -1,6 +1,6 @@
 """The project's AWS emulator: moto's server, one request at a time, with a TransactWriteItems undo log.
 
-Started by local/emulator.ts (npm start, the integration tests, the benchmark); see DESIGN §6.
+Started by local/emulator.ts (npm start, the integration tests, the benchmark); see docs/design.md#local-runtime.
 
     python local/emulator/moto_launcher.py --host 127.0.0.1 --port 4566 [--no-undo-log] [--verbose]
 

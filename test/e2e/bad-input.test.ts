@@ -9,7 +9,7 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
-describe('bad input through the API: a clear error in the shape of DESIGN §8, and nothing written', () => {
+describe('bad input through the API: a clear error in the shape of docs/design.md#http-api, and nothing written', () => {
   it.each([
     ['malformed JSON', '{"customerId": "c1", "items": ['],
     ['a missing field', { items: [{ sku: 'A', quantity: 1, unitPriceCents: 1 }] }],

@@ -1,5 +1,5 @@
 /**
- * Hostile input through the HTTP API (DESIGN §8), generated from tables: wrong types for every
+ * Hostile input through the HTTP API (docs/design.md#http-api), generated from tables: wrong types for every
  * field, missing and unknown fields, huge and deeply nested bodies, injection strings in every
  * string field, key-like and oversized ids, odd content types, invalid JSON, bodies where none is
  * expected. Every request here is one the service must refuse, so each must be answered 4xx with

@@ -51,7 +51,7 @@ describe('DualwriteStack API', () => {
     return `${method.Properties.HttpMethod} /${parts.join('/')}`;
   }
 
-  test('serves exactly the routes of DESIGN §8 and the timelines', () => {
+  test('serves exactly the routes of docs/design.md#http-api', () => {
     expect(methods.map(routeOf).sort()).toEqual(
       [
         'POST /orders',

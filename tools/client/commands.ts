@@ -1,6 +1,6 @@
 /**
  * The commands of `npm run client`: argument parsing, help texts and the HTTP request each command
- * sends (DESIGN §8). Pure: nothing here reads files or talks to the network (see `cli.ts`).
+ * sends (docs/design.md#http-api). Pure: nothing here reads files or talks to the network (see `cli.ts`).
  */
 import { UsageError } from '../lib/cli';
 import { DEFAULT_OUTPUTS_FILE } from '../lib/outputs';

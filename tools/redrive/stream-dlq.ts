@@ -1,6 +1,6 @@
 /**
  * `--stream-dlq`: the relay's on-failure DLQ holds batch metadata only (shard, sequence range,
- * arrival times), never records (DESIGN §4). Each message's arrival window, widened by a margin,
+ * arrival times), never records (docs/design.md#redrive). Each message's arrival window, widened by a margin,
  * selects the outbox items to republish from the table; the message is deleted only once every
  * item of its window is republished. A window whose items are gone (outbox TTL) is reported and
  * its message kept, unless `--discard-expired`.

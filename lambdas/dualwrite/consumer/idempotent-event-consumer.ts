@@ -14,7 +14,7 @@ import { EarlyEventError } from './ordering-guard';
  * How long a processed event id is remembered. It must outlast every window in which the same
  * envelope can arrive again: the stream keeps records 24 h (the relay may republish within it) and
  * EventBridge retries a target for up to 24 h; a redrive from the outbox can come later still.
- * Three days covers both windows with a margin (DESIGN §5).
+ * Three days covers both windows with a margin (docs/design.md#consumers).
  */
 export const DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS = 3 * 24 * 60 * 60;
 
@@ -105,7 +105,7 @@ export function parseEventBridgeMessage(record: Pick<SQSRecord, 'messageId' | 'b
 }
 
 /**
- * Builds an SQS handler for a queue fed by an EventBridge rule (DESIGN §5). Each record is parsed
+ * Builds an SQS handler for a queue fed by an EventBridge rule (docs/design.md#consumers). Each record is parsed
  * into the EventBridge event and given to `recordHandler` at most once per envelope id: the
  * idempotency key is `detail.id`, fixed when the event was written, never the EventBridge id or
  * the SQS message id (both change when an event is republished). A record that fails (bad body,

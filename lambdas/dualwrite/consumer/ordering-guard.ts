@@ -1,5 +1,5 @@
 /**
- * Per-aggregate ordering for consumers that keep a view (DESIGN §5). Delivery order is not
+ * Per-aggregate ordering for consumers that keep a view (docs/design.md#consumers). Delivery order is not
  * commit order (EventBridge keeps none, SQS standard queues keep none), so a consumer compares the
  * incoming `aggregateVersion` with the last one it applied instead of trusting arrival order.
  */

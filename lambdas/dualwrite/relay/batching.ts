@@ -1,6 +1,6 @@
 import { MAX_PUT_EVENTS_BYTES, MAX_PUT_EVENTS_ENTRIES } from '../envelope';
 
-/** What one PutEvents call may carry (DESIGN §4). */
+/** What one PutEvents call may carry (docs/design.md#relay). */
 export interface BatchLimits {
   maxEntries: number;
   /** Total entry size of the call, counted by `entrySize` of envelope.ts; a call may reach it exactly. */

@@ -1,5 +1,5 @@
 /**
- * The outbox relay Lambda (DESIGN §4): DynamoDB stream of the table, filtered to INSERTs of outbox
+ * The outbox relay Lambda (docs/design.md#relay): DynamoDB stream of the table, filtered to INSERTs of outbox
  * items → EventBridge. Generic: it knows envelopes and outbox items, nothing of any service.
  */
 import { getStringFromEnv } from '../config';

@@ -1,6 +1,6 @@
 /**
  * Module-scope Powertools utilities and SDK clients of the relay and CDC functions: built once per
- * execution environment, reused by every invocation (STYLE: clients at module scope).
+ * execution environment, reused by every invocation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';

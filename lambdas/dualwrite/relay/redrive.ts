@@ -5,7 +5,7 @@
  *   failure items of change data capture) from the sparse `FailedOutbox` index.
  * - `republishOutboxItems` takes every outbox item whose event occurred in a time window. It serves
  *   the stream's on-failure DLQ, whose messages hold batch metadata only (shard, sequence range,
- *   arrival times), never the records (DESIGN §4): the window is read off those arrival times.
+ *   arrival times), never the records (docs/design.md#redrive): the window is read off those arrival times.
  *
  * Both go through the relay algorithm, so batching, retries and terminal failures behave exactly as
  * in the Lambda. Republishing is always safe: consumers deduplicate on `detail.id`. Events are sent

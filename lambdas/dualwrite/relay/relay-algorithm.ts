@@ -1,5 +1,5 @@
 /**
- * THE relay algorithm of DESIGN §4, in one file and free of AWS: everything it touches comes in
+ * THE relay algorithm of docs/design.md#relay, in one file and free of AWS: everything it touches comes in
  * through a port, so the outbox relay, the change-data-capture handler and the redrive tool run the
  * same code, and unit tests drive it with small in-memory fakes.
  *
@@ -15,11 +15,11 @@
  *    retry, the sink itself fails) it stops and names the FIRST unsettled item in
  *    `batchItemFailures`; Lambda retries the batch from that record, so nothing is lost and events
  *    of one aggregate are not overtaken by the retry. Items already published after that record are
- *    published again on the retry: consumers deduplicate on `detail.id` (DESIGN §3).
+ *    published again on the retry: consumers deduplicate on `detail.id` (docs/design.md#envelope).
  *
  * Within one PutEvents call EventBridge keeps no order, and a retried entry lands after entries of
  * the same call that succeeded the first time. Consumers that need order guard on aggregateVersion
- * (DESIGN §5); the relay's job is that no event of a later batch is sent before an earlier one is settled.
+ * (docs/design.md#consumers); the relay's job is that no event of a later batch is sent before an earlier one is settled.
  */
 import { entrySize, toPutEventsEntry, type EventEnvelope, type PutEventsEntry } from '../envelope';
 import { DEFAULT_BACKOFF, fullJitterDelayMs, type BackoffPolicy } from './backoff';

@@ -4,7 +4,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { envelopeFromOutboxImage, OUTBOX_SORT_KEY_PREFIX } from '../outbox';
 import type { RelayItem, RelayLogger } from './relay-algorithm';
 
-/** The table's primary key: every item of the single-table design has string pk and sk (DESIGN §2). */
+/** The table's primary key: every item of the single-table design has string pk and sk (docs/design.md#keys-and-items). */
 export interface ItemKey {
   pk: string;
   sk: string;

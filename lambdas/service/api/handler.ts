@@ -13,7 +13,7 @@ const tableName = getStringFromEnv('TABLE_NAME');
 const idempotencyTableName = getStringFromEnv('IDEMPOTENCY_TABLE_NAME');
 const outbox = { outboxTtlSeconds: outboxTtlSecondsFromEnv() };
 
-/** The API Lambda: every route of the sample service (DESIGN §8) over the one table. */
+/** The API Lambda: every route of the sample service (docs/design.md#http-api) over the one table. */
 export const handler: APIGatewayProxyHandler = makeApiHandler({
   orders: new DynamoDbOrderRepository(documentClient, tableName, outbox),
   payments: new DynamoDbPaymentRepository(documentClient, tableName, outbox),

@@ -11,7 +11,7 @@ const MAX_APPLY_ATTEMPTS = 5;
 export type TimelineOutcome = 'applied' | 'duplicate';
 
 /**
- * Adds an event to its aggregate's timeline in version order (DESIGN §5): the next version is
+ * Adds an event to its aggregate's timeline in version order (docs/design.md#consumers): the next version is
  * appended, an older one is a duplicate (acknowledged), a later one is early and fails its record
  * with EarlyEventError so that SQS redelivers it once the gap is filled. Works for any aggregate.
  */

@@ -15,7 +15,7 @@ const METRICS_NAMESPACE = 'dualwrite';
  */
 const SEMVER_STAND_IN = path.join(__dirname, '..', '..', '..', 'lambdas', 'dualwrite', 'bundling', 'semver-gte.ts');
 
-/** DESIGN §1 fixes the Lambda runtime; cdk-nag's AwsSolutions-L1 wants the newest of the family. */
+/** docs/design.md#topology fixes the Lambda runtime; cdk-nag's AwsSolutions-L1 wants the newest of the family. */
 const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 /** The defaults a construct chooses for its function; the user's `functionProps` are merged over them. */
@@ -111,7 +111,7 @@ export function createNodejsFunction(
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'DESIGN §1 fixes the runtime at Node.js 22 (NODEJS_22_X, supported by Lambda until 2027), the version the ' +
+        'docs/design.md#topology fixes the runtime at Node.js 22 (NODEJS_22_X, supported by Lambda until 2027), the version the ' +
         'bundles target and the local runtime runs; pass functionProps.runtime to move to a newer one',
     });
   }

@@ -1,7 +1,7 @@
 /**
  * Steps shared by the relay and CDC integration tests: write through the outbox writer, read the
  * table's real stream as Lambda would hand it over, and wrap the real publisher to inject the
- * failures moto cannot produce (DESIGN §7: mocks only for failure shapes the emulator lacks).
+ * failures moto cannot produce (docs/design.md#test-layers: mocks only for failure shapes the emulator lacks).
  */
 import { QueryCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';

@@ -1,6 +1,6 @@
 /**
  * The timeline consumer on the emulator: real timeline items, real idempotency table, and the
- * ordering guard of DESIGN §5 when SQS delivers versions out of order.
+ * ordering guard of docs/design.md#consumers when SQS delivers versions out of order.
  */
 import { describe, expect, it } from '@jest/globals';
 import { newEnvelope, type EventEnvelope } from '../../../lambdas/dualwrite/envelope';

@@ -1,6 +1,6 @@
 /**
  * The zod schemas of every route, through the handler: each bad input is refused with the error
- * shape of DESIGN §8, a message naming the failing field path, and no write by any fake port.
+ * shape of docs/design.md#http-api, a message naming the failing field path, and no write by any fake port.
  */
 import { describe, expect, it } from '@jest/globals';
 import { makeApiHandler } from '../../../lambdas/service/api/app';

@@ -47,7 +47,7 @@ const localOutputs = () =>
   outputsFile({ Dualwrite: { ApiUrl: 'http://127.0.0.1:3999/', TableName: 't', AwsEndpointUrl: 'http://127.0.0.1:4599', Region: 'us-east-1' } });
 const deployedOutputs = () => outputsFile({ Dualwrite: { ApiUrl: DEPLOYED_API, TableName: 't' } });
 
-describe('client CLI: building requests (DESIGN §8)', () => {
+describe('client CLI: building requests (docs/design.md#http-api)', () => {
   it('orders create: POST /orders with the customer and one line per --item', () => {
     expect(requestOf(['orders', 'create', '--customer', 'c1', '--item', 'A:2:500', '--item=B:1:0'])).toEqual({
       method: 'POST',
