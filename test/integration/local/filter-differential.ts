@@ -1,8 +1,8 @@
 /**
  * The differential check of local/filter-criteria.ts against a peer, moto's EventBridge pattern
  * matcher (the one that routes EventBridge rules in the local emulator): seeded (pattern, record)
- * pairs, both answers, and the known places where moto is wrong and AWS agrees with the local
- * matcher. Used by filter-differential.test.ts.
+ * pairs, both answers, and when a pair runs into one of the known places where moto is wrong and
+ * AWS agrees with the local matcher (local/moto-rule-deviations.ts). Used by filter-differential.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { isIP } from 'node:net';
@@ -10,92 +10,56 @@ import path from 'node:path';
 
 import { integerBetween, mulberry32, type Random } from '../../../chaos/prng';
 import { matchesPattern, validateFilterPattern, type FilterPattern } from '../../../local/filter-criteria';
+import { cidrHasHostBits, cidrOf, mentionsNumber, MOTO_RULE_DEVIATIONS, type MotoRuleDeviation } from '../../../local/moto-rule-deviations';
 
 export interface Pair {
   pattern: FilterPattern;
   event: Record<string, unknown>;
 }
 
-export interface MotoDeviation {
-  id: string;
-  /** What moto does. */
-  moto: string;
-  /** Why AWS answers as the local matcher does, with the rule it follows. */
-  reason: string;
-  /** Whether the pair contains what moto gets wrong (necessary for moto to differ, not sufficient). */
+export interface MotoDeviation extends MotoRuleDeviation {
+  /** Whether the pair holds what moto gets wrong where the pattern looks (needed for moto to differ, not enough). */
   applies(pair: Pair): boolean;
 }
 
 /**
- * moto 5.2.1 (`moto.events.models.EventPattern`), where it differs from AWS. Each `applies` looks
- * only at the record's values under a path the pattern tests, so a deviation excuses a pair only
- * when what moto gets wrong is where the pattern looks.
+ * For each deviation of local/moto-rule-deviations.ts, when a pair runs into it. Each looks only at
+ * the record's values under a path the pattern tests, so a deviation excuses a pair only when what
+ * moto gets wrong is where the pattern looks.
  */
-export const MOTO_DEVIATIONS: MotoDeviation[] = [
-  {
-    id: 'booleans-are-numbers',
-    moto: 'compares with Python ==, where true == 1 and false == 0, and treats booleans as numbers in numeric and as addresses in cidr',
-    reason: 'AWS matches by JSON type: a number condition matches JSON numbers only and true matches the literal true only (EventBridge guide, numeric matching and event pattern values)',
-    applies: (pair) =>
-      testedValues(pair).some(
-        ({ condition, values }) =>
-          (mentionsNumber(condition) && values.some((value) => typeof value === 'boolean')) ||
-          (typeof condition === 'boolean' && values.some((value) => typeof value === 'number')),
-      ),
-  },
-  {
-    id: 'wildcard-stops-at-newline',
-    moto: 'turns * into the regular expression .* without DOTALL, so * does not match across a newline',
-    reason: '* stands for any run of characters (EventBridge guide, wildcard matching); event-ruler matches bytes, newlines included',
-    applies: (pair) =>
-      testedValues(pair).some(
-        ({ condition, values }) =>
-          JSON.stringify(condition).includes('"wildcard"') && values.some((value) => typeof value === 'string' && value.includes('\n')),
-      ),
-  },
-  {
-    id: 'arrays-not-flattened',
-    moto: 'does not look inside objects or lists that are elements of a list',
-    reason: "an object in a list counts as the value of the list's field, at any depth, consistently per element (event-ruler README, JSON array matching)",
-    applies: (pair) => testedValues(pair).some(({ crossesNestedArray }) => crossesNestedArray),
-  },
-  {
-    id: 'empty-containers-are-values',
-    moto: 'keeps an empty object or list as a value: exists: true matches it, exists: false does not, anything-but matches {}',
-    reason: 'only leaves exist; an empty object or list holds none (EventBridge guide, exists matching on leaf nodes; event-ruler Event flattening)',
-    applies: (pair) =>
-      testedValues(pair).some(({ values }) => values.some((value) => value !== null && typeof value === 'object' && Object.keys(value).length === 0)),
-  },
-  {
-    id: 'cidr-host-bits-never-match',
-    moto: "parses the block with Python's strict ip_network, which raises when bits past the mask are set, and then matches nothing",
-    reason: 'event-ruler CIDR.cidr masks the address (10.0.0.5/24 is 10.0.0.0/24); AWS accepts the pattern, so it must match the block',
-    applies: (pair) =>
-      testedValues(pair).some(({ condition, values }) => {
-        const cidr = cidrOf(condition);
-        return cidr !== undefined && hasHostBits(cidr) && values.some((value) => typeof value === 'string');
-      }),
-  },
-  {
-    id: 'integers-are-addresses',
-    moto: 'accepts a JSON integer as an IP address in cidr (ip_address(5) is 0.0.0.5)',
-    reason: 'IP matching applies to string values only (EventBridge guide, IP address matching; event-ruler ByteMachine matches CIDR ranges on non-numeric values)',
-    applies: (pair) =>
-      testedValues(pair).some(
-        ({ condition, values }) => cidrOf(condition) !== undefined && values.some((value) => typeof value === 'number' || typeof value === 'boolean'),
-      ),
-  },
-  {
-    id: 'ip-literals-compared-as-text',
-    moto: 'compares an IP address in a pattern as text, so ::1 does not match 0:0:0:0:0:0:0:1',
-    reason: 'event-ruler turns an IP literal in a pattern into an address range (JsonRuleCompiler.writeRules, CIDR.ipToRangeIfPossible), so any spelling of the address matches',
-    applies: (pair) =>
-      testedValues(pair).some(
-        ({ condition, values }) =>
-          typeof condition === 'string' && isIP(condition) !== 0 && values.some((value) => typeof value === 'string' && isIP(value) !== 0 && value !== condition),
-      ),
-  },
-];
+const RUNS_INTO: Record<string, (pair: Pair) => boolean> = {
+  'booleans-are-numbers': (pair) =>
+    testedValues(pair).some(
+      ({ condition, values }) =>
+        (mentionsNumber(condition) && values.some((value) => typeof value === 'boolean')) ||
+        (typeof condition === 'boolean' && values.some((value) => typeof value === 'number')),
+    ),
+  'wildcard-stops-at-newline': (pair) =>
+    testedValues(pair).some(
+      ({ condition, values }) =>
+        JSON.stringify(condition).includes('"wildcard"') && values.some((value) => typeof value === 'string' && value.includes('\n')),
+    ),
+  'arrays-not-flattened': (pair) => testedValues(pair).some(({ crossesNestedArray }) => crossesNestedArray),
+  'empty-containers-are-values': (pair) =>
+    testedValues(pair).some(({ values }) => values.some((value) => value !== null && typeof value === 'object' && Object.keys(value).length === 0)),
+  'cidr-host-bits-never-match': (pair) =>
+    testedValues(pair).some(({ condition, values }) => cidrHasHostBits(cidrOf(condition)) && values.some((value) => typeof value === 'string')),
+  'integers-are-addresses': (pair) =>
+    testedValues(pair).some(
+      ({ condition, values }) => cidrOf(condition) !== undefined && values.some((value) => typeof value === 'number' || typeof value === 'boolean'),
+    ),
+  'ip-literals-compared-as-text': (pair) =>
+    testedValues(pair).some(
+      ({ condition, values }) =>
+        typeof condition === 'string' && isIP(condition) !== 0 && values.some((value) => typeof value === 'string' && isIP(value) !== 0 && value !== condition),
+    ),
+};
+
+export const MOTO_DEVIATIONS: MotoDeviation[] = MOTO_RULE_DEVIATIONS.map((deviation) => {
+  const applies = RUNS_INTO[deviation.id];
+  if (applies === undefined) throw new Error(`no record predicate for the moto deviation ${deviation.id}`);
+  return { ...deviation, applies };
+});
 
 // ---------------------------------------------------------------------------------------------
 // The pairs
@@ -311,24 +275,4 @@ function valuesAt(root: unknown, path: readonly string[]): { values: unknown[]; 
   };
   walk(root, 0);
   return { values, crossesNestedArray };
-}
-function mentionsNumber(condition: unknown): boolean {
-  if (typeof condition === 'number') return true;
-  if (condition === null || typeof condition !== 'object') return false;
-  const [operator, argument] = Object.entries(condition)[0]!;
-  if (operator === 'numeric' || operator === 'cidr') return true;
-  return operator === 'anything-but' && (typeof argument === 'number' || (Array.isArray(argument) && typeof argument[0] === 'number'));
-}
-
-function cidrOf(condition: unknown): string | undefined {
-  const cidr = (condition as { cidr?: unknown } | null)?.cidr;
-  return typeof condition === 'object' && typeof cidr === 'string' ? cidr : undefined;
-}
-
-function hasHostBits(cidr: string): boolean {
-  const [address, bits] = cidr.split('/');
-  if (isIP(address!) !== 4) return false; // the generator's IPv6 blocks have no host bits
-  const value = address!.split('.').reduce((total, octet) => total * 256 + Number(octet), 0);
-  const hostBits = 32 - Number(bits);
-  return value % 2 ** hostBits !== 0;
 }
