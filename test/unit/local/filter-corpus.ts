@@ -6,6 +6,7 @@
  *   and its DynamoDB and SQS filtering pages;
  * - "EventBridge guide": Amazon EventBridge User Guide, "Creating event patterns" and "Comparison
  *   operators for use in event patterns" (Lambda filtering uses the same pattern language);
+ * - "Lambda API reference": the `Filter` type of the Lambda API;
  * - "event-ruler": AWS's open-source matching engine (github.com/aws/event-ruler), its README or the
  *   named class, for what the guides leave unsaid.
  *
@@ -267,6 +268,7 @@ export const MATCHING_CASES: MatchingCase[] = [
 
 export const REFUSED_CASES: RefusedCase[] = [
   { rule: 'A pattern is a JSON object.', source: 'event-ruler JsonRuleCompiler ("Filter is not an object")', pattern: ['INSERT'], reason: /must be a JSON object/ },
+  { rule: 'A pattern is at most 4096 characters of JSON.', source: 'Lambda API reference, Filter (length constraints of Pattern)', pattern: { note: ['x'.repeat(4100)] }, reason: /at most 4096 characters/ },
   { rule: 'An empty pattern, or an empty nested object, is refused.', source: 'event-ruler JsonRuleCompiler ("Empty objects are not allowed")', pattern: { a: {} }, reason: /empty objects/ },
   { rule: 'An empty list of values is refused: it could never match.', source: 'event-ruler JsonRuleCompiler ("Empty arrays are not allowed")', pattern: { a: [] }, reason: /empty lists/ },
   { rule: 'A field is a list or an object, never a bare value.', source: 'EventBridge guide, event pattern values (always in a list)', pattern: { eventName: 'INSERT' }, reason: /list of conditions or a nested object/ },
