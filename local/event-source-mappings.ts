@@ -73,14 +73,11 @@ function filterCriteriaRefusal(mappingLogicalId: string, functionName: string, c
 
 /** The function a mapping feeds, as the template names it: `OrdersRelay (dualwrite-relay)`, or its logical id. */
 function functionLabel(template: CfnTemplate, functionName: unknown): string {
-  const target = functionName as { Ref?: unknown; 'Fn::GetAtt'?: unknown } | string | undefined;
-  const logicalId =
-    typeof target === 'object' && target !== null
-      ? typeof target.Ref === 'string' ? target.Ref
-      : Array.isArray(target['Fn::GetAtt']) ? String(target['Fn::GetAtt'][0])
-      : undefined
-      : undefined;
-  if (logicalId === undefined) return typeof target === 'string' ? target : JSON.stringify(target);
+  if (typeof functionName === 'string') return functionName;
+  const reference = functionName as { Ref?: unknown; 'Fn::GetAtt'?: unknown } | null | undefined;
+  const getAtt = reference?.['Fn::GetAtt'];
+  const logicalId = typeof reference?.Ref === 'string' ? reference.Ref : Array.isArray(getAtt) ? String(getAtt[0]) : undefined;
+  if (logicalId === undefined) return JSON.stringify(functionName);
   const declaredName = template.Resources[logicalId]?.Properties?.FunctionName;
   return typeof declaredName === 'string' ? `${logicalId} (${declaredName})` : logicalId;
 }
