@@ -7,6 +7,7 @@ import type { RuntimeLog } from './log';
 import type { ProvisionedResources } from './resources';
 import type { TtlDeletionLookup } from './ttl-deletions';
 import type { EventSourceFaults } from './faults';
+import { InvalidFilterPatternError, parseFilterCriteria } from './filter-criteria';
 import { SqsEventSource, sqsSettingsFromMapping } from './sqs-event-source';
 import { DynamoDbStreamEventSource, streamSettingsFromMapping } from './stream-event-source';
 import { resourcesOfType, type CfnTemplate } from './template';
@@ -32,6 +33,61 @@ export interface CreateEventSourcesOptions {
 /** Settings Lambda has that the local pollers do not emulate; named in a warning when a mapping uses them. */
 const NOT_EMULATED = ['TumblingWindowInSeconds', 'ScalingConfig', 'ProvisionedPollerConfig', 'KmsKeyArn', 'DocumentDBEventSourceConfig'];
 
+/** A mapping whose `FilterCriteria` AWS would refuse: Lambda rejects the mapping, so the local runtime does not start. */
+export class InvalidEventFilterError extends Error {
+  constructor(readonly refusals: readonly string[]) {
+    super(
+      `AWS would refuse the FilterCriteria of ${refusals.length} event source mapping(s), so the local runtime does not start:\n` +
+        refusals.map((refusal) => `  - ${refusal}`).join('\n'),
+    );
+    this.name = 'InvalidEventFilterError';
+  }
+}
+
+/**
+ * Checks every mapping's `FilterCriteria` as Lambda does when the mapping is created, straight after
+ * synth: a pattern AWS refuses fails the start, naming the function, the mapping and the rule,
+ * instead of dropping or throwing on records later. Criteria built with intrinsics are checked once
+ * resolved, in `createEventSources`.
+ */
+export function refuseInvalidFilterCriteria(template: CfnTemplate): void {
+  const refusals: string[] = [];
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+    const properties = resource.Properties ?? {};
+    if (containsIntrinsic(properties.FilterCriteria)) continue;
+    const refusal = filterCriteriaRefusal(logicalId, functionLabel(template, properties.FunctionName), properties.FilterCriteria);
+    if (refusal !== undefined) refusals.push(refusal);
+  }
+  if (refusals.length > 0) throw new InvalidEventFilterError(refusals);
+}
+
+function filterCriteriaRefusal(mappingLogicalId: string, functionName: string, criteria: unknown): string | undefined {
+  try {
+    parseFilterCriteria(criteria);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof InvalidFilterPatternError)) throw error;
+    return `function ${functionName}, event source mapping ${mappingLogicalId}, FilterCriteria ${error.message}`;
+  }
+}
+
+/** The function a mapping feeds, as the template names it: `OrdersRelay (dualwrite-relay)`, or its logical id. */
+function functionLabel(template: CfnTemplate, functionName: unknown): string {
+  if (typeof functionName === 'string') return functionName;
+  const reference = functionName as { Ref?: unknown; 'Fn::GetAtt'?: unknown } | null | undefined;
+  const getAtt = reference?.['Fn::GetAtt'];
+  const logicalId = typeof reference?.Ref === 'string' ? reference.Ref : Array.isArray(getAtt) ? String(getAtt[0]) : undefined;
+  if (logicalId === undefined) return JSON.stringify(functionName);
+  const declaredName = template.Resources[logicalId]?.Properties?.FunctionName;
+  return typeof declaredName === 'string' ? `${logicalId} (${declaredName})` : logicalId;
+}
+
+function containsIntrinsic(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(containsIntrinsic);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, child]) => key === 'Ref' || key.startsWith('Fn::') || containsIntrinsic(child));
+}
+
 export async function createEventSources(options: CreateEventSourcesOptions): Promise<EventSource[]> {
   const { provisioned, log } = options;
   const sources: EventSource[] = [];
@@ -52,6 +108,9 @@ export async function createEventSources(options: CreateEventSourcesOptions): Pr
     if (Number(properties.ParallelizationFactor ?? 1) > 1) {
       log.debug(`event source mapping ${logicalId}: ParallelizationFactor ${String(properties.ParallelizationFactor)} runs as 1 locally`);
     }
+
+    const refusal = filterCriteriaRefusal(logicalId, fn.lambda.functionName, properties.FilterCriteria);
+    if (refusal !== undefined) throw new InvalidEventFilterError([refusal]);
 
     const sourceArn = String(properties.EventSourceArn);
     const [, , service, , account, resourcePart] = sourceArn.split(':');

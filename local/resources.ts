@@ -52,6 +52,7 @@ import {
   type PseudoParameters,
 } from './intrinsics';
 import { errorMessage, type RuntimeLog } from './log';
+import { motoDeviationsFor } from './moto-rule-deviations';
 import { generatedPhysicalName, NAME_RULES, type NameRules } from './physical-names';
 import type { CfnResource, CfnTemplate } from './template';
 
@@ -415,6 +416,13 @@ async function provisionRule(context: ProvisionContext): Promise<Omit<LocalResou
       }),
     )
   ).RuleArn;
+  const deviations = motoDeviationsFor(properties.EventPattern);
+  if (deviations.length > 0) {
+    log.warn(
+      `rule ${logicalId}: the emulator (moto) matches EventBridge rules and may answer otherwise than AWS for this pattern: ` +
+        `${deviations.map((deviation) => `${deviation.id} (moto ${deviation.moto})`).join('; ')}. See local/README.md, "EventBridge rules".`,
+    );
+  }
   if (typeof properties.ScheduleExpression === 'string') {
     log.warn(`rule ${logicalId} has a schedule (${properties.ScheduleExpression}); the emulator does not fire scheduled rules`);
   }

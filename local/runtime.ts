@@ -15,7 +15,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_AWS_REGION, localAwsEnvironment, startEmulator, type RunningEmulator } from './emulator';
 import { PortInUseError, startApiGateway, type RunningApiGateway } from './api-gateway';
 import { buildRouteTables } from './api-routes';
-import { createEventSources, type EventSource } from './event-source-mappings';
+import { createEventSources, InvalidEventFilterError, refuseInvalidFilterCriteria, type EventSource } from './event-source-mappings';
 import { createLambdaFunctions, type LocalFunction } from './functions';
 import type { PseudoParameters } from './intrinsics';
 import { consoleLog, errorMessage, type RuntimeLog } from './log';
@@ -141,6 +141,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       });
     }
     try {
+      refuseInvalidFilterCriteria(stack.template);
+    } catch (error) {
+      emulator = await emulatorStarting?.catch(() => undefined);
+      throw error instanceof InvalidEventFilterError ? new LocalRuntimeStartError(error.message, { cause: error }) : error;
+    }
+    try {
       emulator = await emulatorStarting;
     } catch (error) {
       const reason = errorMessage(error).trim();
@@ -262,6 +268,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   } catch (error) {
     await stop().catch((stopError: unknown) => log.error(`while cleaning up: ${errorMessage(stopError)}`));
     if (error instanceof LocalRuntimeStartError) throw error;
+    if (error instanceof InvalidEventFilterError) throw new LocalRuntimeStartError(error.message, { cause: error });
     if (error instanceof PortInUseError) {
       throw new LocalRuntimeStartError(
         `Port ${error.port} on 127.0.0.1 is already in use, so the local API cannot listen there. ` +

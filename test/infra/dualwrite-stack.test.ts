@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, test } from '@jest/globals';
 import { buildDualwriteApp } from '../../lib/dualwrite-app';
+import { motoDeviationsFor } from '../../local/moto-rule-deviations';
 import { ALARM_TOPIC_CONTEXT_KEY, API_GATEWAY_CLOUDWATCH_ROLE_CONTEXT_KEY, DualwriteStack } from '../../lib/dualwrite-stack';
 import {
   SKIP_BUNDLING,
@@ -303,6 +304,12 @@ describe('DualwriteStack events', () => {
       EventPattern: { source: ['dualwrite.orders', 'dualwrite.payments', 'dualwrite.customers'] },
       Targets: [Match.objectLike({ Arn: arnOf(stack.timelineConsumer.queue) })],
     });
+  });
+
+  test('no rule uses a pattern that the local emulator (moto) matches otherwise than AWS', () => {
+    const patterns = Object.values(template.findResources('AWS::Events::Rule')).map((rule) => rule.Properties.EventPattern);
+    expect(patterns.length).toBeGreaterThan(0);
+    expect(patterns.flatMap((pattern) => motoDeviationsFor(pattern).map((deviation) => deviation.id))).toEqual([]);
   });
 
   test('the payments consumer receives its own PaymentRequested', () => {

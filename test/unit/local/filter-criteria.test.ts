@@ -60,19 +60,22 @@ describe('Lambda filter patterns', () => {
     expect(matches({ missing: [{ 'anything-but': 'x' }] })).toBe(false);
   });
 
-  it('compares numbers numerically, including DynamoDB N text', () => {
-    expect(matches({ dynamodb: { NewImage: { version: { N: [{ numeric: ['>', 2, '<=', 3] }] } } } })).toBe(true);
-    expect(matches({ dynamodb: { NewImage: { version: { N: [{ numeric: ['<', 3] }] } } } })).toBe(false);
-    expect(matches({ dynamodb: { NewImage: { version: { N: [{ numeric: ['=', 3] }] } } } })).toBe(true);
+  it('compares numbers numerically, but only JSON numbers: DynamoDB N values are strings', () => {
+    expect(matches({ dynamodb: { NewImage: { version: { N: ['3'] } } } })).toBe(true);
+    expect(matches({ dynamodb: { NewImage: { version: { N: [3] } } } })).toBe(false);
+    expect(matches({ dynamodb: { NewImage: { version: { N: [{ numeric: ['>', 2, '<=', 3] }] } } } })).toBe(false);
     expect(matchesPattern({ body: { amount: 10 } }, { body: { amount: [{ numeric: ['>=', 10] }] } })).toBe(true);
+    expect(matchesPattern({ body: { amount: 10 } }, { body: { amount: [{ numeric: ['>', 2, '<', 10] }] } })).toBe(false);
     expect(matchesPattern({ body: { amount: '10' } }, { body: { amount: [{ numeric: ['>=', 10] }] } })).toBe(false);
   });
 
-  it('supports exists true and false on leaf values', () => {
+  it('supports exists on leaves only: an attribute whose value is an object does not exist', () => {
     expect(matches({ dynamodb: { NewImage: { version: { N: [{ exists: true }] } } } })).toBe(true);
     expect(matches({ dynamodb: { NewImage: { failedStatus: [{ exists: false }] } } })).toBe(true);
     expect(matches({ dynamodb: { NewImage: { failedStatus: [{ exists: true }] } } })).toBe(false);
-    expect(matches({ dynamodb: { NewImage: { version: [{ exists: false }] } } })).toBe(false);
+    expect(matches({ dynamodb: { NewImage: { version: [{ exists: false }] } } })).toBe(true);
+    expect(matches({ dynamodb: { NewImage: { version: [{ exists: true }] } } })).toBe(false);
+    expect(matches({ dynamodb: { OldImage: { version: { N: [{ exists: false }] } } } })).toBe(true);
   });
 
   it('matches booleans and null exactly', () => {
@@ -107,7 +110,26 @@ describe('Lambda filter patterns', () => {
 
   it('rejects malformed patterns when the criteria are read', () => {
     expect(() => parseFilterCriteria({ Filters: [{ Pattern: '{"eventName": "INSERT"}' }] })).toThrow(InvalidFilterPatternError);
-    expect(() => parseFilterCriteria({ Filters: [{ Pattern: '{"a": [{"startsWith": "x"}]}' }] })).toThrow(/unsupported condition/);
+    expect(() => parseFilterCriteria({ Filters: [{ Pattern: '{"a": [{"startsWith": "x"}]}' }] })).toThrow(/unsupported operator "startsWith"/);
     expect(() => parseFilterCriteria({ Filters: [{ Pattern: '{"a": [{"numeric": [">", "1"]}]}' }] })).toThrow(/numeric/);
+    expect(() => parseFilterCriteria({ Filters: [{ Pattern: '{"a": [' }] })).toThrow(/Filters\[0\]: the pattern is not JSON/);
+  });
+
+  it('names the filter, the field and the offending rule when it refuses a pattern', () => {
+    const refusal = (() => {
+      try {
+        parseFilterCriteria({
+          Filters: [{ Pattern: '{"eventName": ["INSERT"]}' }, { Pattern: '{"dynamodb": {"NewImage": {"v": {"N": [{"numeric": [">", 5, "<", 1]}]}}}}' }],
+        });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(refusal).toBeInstanceOf(InvalidFilterPatternError);
+    const error = refusal as InvalidFilterPatternError;
+    expect(error.path).toBe('Filters[1] dynamodb.NewImage.v.N');
+    expect(error.rule).toEqual({ numeric: ['>', 5, '<', 1] });
+    expect(error.message).toContain('lower bound 5 must be below the upper bound 1');
   });
 });
