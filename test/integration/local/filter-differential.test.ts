@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 
 import { ensureEmulatorVenv } from '../../../local/emulator';
 import { MATCHING_CASES } from '../../unit/local/filter-corpus';

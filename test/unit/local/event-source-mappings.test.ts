@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 import { InvalidEventFilterError, refuseInvalidFilterCriteria } from '../../../local/event-source-mappings';
 import type { CfnTemplate } from '../../../local/template';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 import { InvalidFilterPatternError, matchesAnyFilter, parseFilterCriteria } from '../../../local/filter-criteria';
 import { MATCHING_CASES, REFUSED_CASES } from './filter-corpus';

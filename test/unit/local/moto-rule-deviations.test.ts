@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 
 import { cidrHasHostBits, motoDeviationsFor, MOTO_RULE_DEVIATIONS } from '../../../local/moto-rule-deviations';
 
