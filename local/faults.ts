@@ -43,6 +43,13 @@ export interface SqsDeliveryPlan {
    * deleted anything: every message comes back after the queue's visibility timeout.
    */
   crashBeforeAck?: boolean;
+  /**
+   * The messages (by `messageId`) the consumer refuses: the function never sees them, and they are
+   * made visible again at once instead of after the queue's visibility timeout, so the queue's
+   * `RedrivePolicy` parks them in its DLQ after `maxReceiveCount` receives within a second or so
+   * (a consumer that keeps rejecting one event, without the minutes of waiting).
+   */
+  refuseMessageIds?: readonly string[];
 }
 
 export interface EventSourceFaults {
