@@ -10,7 +10,7 @@ import type { EventEnvelope } from '../../lambdas/dualwrite/envelope';
 
 export type HopKind = 'committed' | 'published' | 'delivered' | 'applied' | 'refused' | 'parked' | 'redriven' | 'failed';
 /** The order of hops that share a timestamp. */
-const HOP_ORDER: readonly HopKind[] = ['committed', 'published', 'failed', 'delivered', 'refused', 'parked', 'redriven', 'applied'];
+const HOP_ORDER: readonly HopKind[] = ['committed', 'published', 'failed', 'redriven', 'delivered', 'refused', 'parked', 'applied'];
 
 export interface Hop {
   kind: HopKind;
