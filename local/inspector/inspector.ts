@@ -146,7 +146,12 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     });
   });
   const port = await listen(server, options.port).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EADDRINUSE' || options.anyPortIfTaken !== true) throw error;
+    if (error.code !== 'EADDRINUSE') throw error;
+    if (options.anyPortIfTaken !== true) {
+      throw Object.assign(new Error(`port ${options.port} on 127.0.0.1 is already in use, so the inspector cannot listen there; choose another with INSPECTOR_PORT=<port>`), {
+        code: error.code,
+      });
+    }
     options.log.warn(`inspector: port ${options.port} is in use; listening on a free port instead (INSPECTOR_PORT picks one)`);
     return listen(server, 0);
   });
