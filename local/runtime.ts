@@ -2,7 +2,7 @@
  * The local runtime of DESIGN §6, as a function: `npm start` (local/start.ts) and the end-to-end
  * tests call `startLocalRuntime()`. Everything it runs comes from the synthesized template.
  *
- *   emulator ─ synth ─ resources in the emulator ─ Lambda workers ─ API on 127.0.0.1 ─ pollers ─ TTL sweeper ─ outputs file
+ *   emulator ─ synth ─ resources in the emulator ─ Lambda workers ─ API on 127.0.0.1 ─ inspector (if asked) ─ pollers ─ TTL sweeper ─ outputs file
  *
  * `stop()` undoes it in reverse: API, pollers and TTL sweeper first, then the workers, then the emulator.
  */
