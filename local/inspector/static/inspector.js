@@ -201,7 +201,14 @@ $('#detail-close').addEventListener('click', () => {
   $('#detail').hidden = true;
 });
 $('#filters').addEventListener('submit', (event) => event.preventDefault());
-$('#filters').addEventListener('input', () => getJson(`/api/events?${filterQuery()}`).then((answer) => renderEvents(answer.events)).catch(() => {}));
-loop(async () => renderEvents((await getJson(`/api/events?${filterQuery()}`)).events), EVENTS_EVERY_MS);
+/** Fetches the list for the filters as they are, and draws it only if they have not changed meanwhile. */
+async function refreshEvents() {
+  const query = filterQuery();
+  const answer = await getJson(`/api/events?${query}`);
+  if (query === filterQuery()) renderEvents(answer.events);
+}
+
+$('#filters').addEventListener('input', () => refreshEvents().catch(() => {}));
+loop(refreshEvents, EVENTS_EVERY_MS);
 loop(async () => renderHealth(await getJson('/api/health')), HEALTH_EVERY_MS);
 loop(refreshDetail, HEALTH_EVERY_MS);

@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboxFailureMarker } from '../../../lambdas/dualwrite/relay/outbox-failure-marker';
 import { envelopeOfMessageBody } from '../../../local/inspector/observed-invoker';
 import { silentLog } from '../../../local/log';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import { PROJECT_ROOT } from '../../../local/template';
 import { launchChromium, type RunningChromium } from '../../../tools/lib/chromium';
-import { awsEndpoint } from '../support/aws';
+import { awsEndpoint, documentClient } from '../support/aws';
 
 const refusedCorrelationIds = new Set<string>();
 let runtime: LocalRuntime;
@@ -107,13 +108,22 @@ describe('the inspector page, in Chromium', () => {
     await page.locator('#detail-items').filter({ hasText: '"STATE"' }).waitFor({ timeout: 5_000 });
     expect(await page.locator('#timeline .lane').count()).toBeGreaterThanOrEqual(4);
 
-    // The filters keep only what matches.
-    await page.fill('#filter-correlation', correlationId);
-    await page.locator('#events tbody tr').first().waitFor();
-    await expect(page.locator('#events tbody tr').count()).resolves.toBe(1);
-    await page.fill('#filter-correlation', 'no-such-correlation-id');
-    await page.locator('#events tbody tr').first().waitFor({ state: 'detached' });
-    await page.fill('#filter-correlation', '');
+    // The filters keep only what matches (the warm-up order is in the list too).
+    const rows = page.locator('#events tbody tr');
+    try {
+      await page.fill('#filter-correlation', correlationId);
+      await rows.nth(1).waitFor({ state: 'detached' });
+      expect(await rows.getAttribute('data-aggregate-id')).toBe(orderId);
+      await page.fill('#filter-correlation', '');
+      await page.fill('#filter-type', 'orderplaced');
+      await page.fill('#filter-aggregate', orderId.slice(-8).toLowerCase());
+      await rows.nth(1).waitFor({ state: 'detached' });
+      expect(await rows.getAttribute('data-aggregate-id')).toBe(orderId);
+      await page.fill('#filter-aggregate', 'no-such-aggregate');
+      await rows.first().waitFor({ state: 'detached' });
+    } finally {
+      for (const filter of ['#filter-correlation', '#filter-type', '#filter-aggregate']) await page.fill(filter, '');
+    }
   });
 
   it('shows an event a consumer refuses parked in its DLQ, and applied after the page redrives it', async () => {
@@ -139,5 +149,27 @@ describe('the inspector page, in Chromium', () => {
     expect(hops.some((hop) => hop.startsWith('redriven from'))).toBe(true);
     expect(hops.at(-1)).toMatch(/^applied by .*Timeline/);
     await dlqRow.locator('.depth').filter({ hasText: /^0$/ }).waitFor({ timeout: 5_000 });
+  });
+
+  it('shows an event the relay gave up on as FAILED, and applied again after the page republishes the FAILED items', async () => {
+    const correlationId = `inspector-failed-${randomBytes(4).toString('hex')}`;
+    const orderId = await placeOrder(correlationId);
+    const row = eventRow(orderId);
+    await row.and(page.locator('[data-status="applied"]')).waitFor({ timeout: 20_000 });
+
+    // What the relay does when it gives up on an event: its own failure marker marks the outbox item.
+    const marker = new OutboxFailureMarker({ documentClient: documentClient(), tableName: runtime.outputs.TableName! });
+    await marker.record(
+      { itemIdentifier: 'given-up', ref: { key: { pk: `ORDER#${orderId}`, sk: 'OUTBOX#0000000001' }, sequenceNumber: 'given-up' } },
+      { code: 'EventBridgeUnavailable', message: 'the inspector test gave up on it' },
+    );
+    await row.and(page.locator('[data-status="FAILED"]')).waitFor({ timeout: 10_000 });
+    await page.locator('#failed-count.alarming').filter({ hasText: /^1 FAILED$/ }).waitFor({ timeout: 5_000 });
+
+    await page.locator('button[data-redrive="FAILED"]').click();
+    await page.locator('#action-result').filter({ hasText: /redrive -- --failed .* exit 0/ }).waitFor({ timeout: 20_000 });
+    await row.and(page.locator('[data-status="applied"]')).waitFor({ timeout: 20_000 });
+    await page.locator('#failed-count.ok').filter({ hasText: /^0 FAILED$/ }).waitFor({ timeout: 5_000 });
+    expect((await row.locator('.hop').allTextContents()).filter((hop) => hop.startsWith('delivered to'))).toHaveLength(2);
   });
 });
