@@ -198,10 +198,11 @@ export async function readHealth(options: HealthReadOptions): Promise<HealthRepo
         }),
       );
       for (const raw of page.Items ?? []) {
-        const item = unmarshall(raw) as { envelope?: { id?: unknown }; failedAt?: unknown };
-        const id = typeof item.envelope?.id === 'string' ? item.envelope.id : undefined;
+        const item = unmarshall(raw) as { envelope?: { id?: unknown }; failedAt?: unknown; pk?: unknown; sk?: unknown };
+        // A CDC failure item may have no envelope (the mapper threw): it counts, under its keys.
+        const id = typeof item.envelope?.id === 'string' ? item.envelope.id : `${tableName} ${String(item.pk)} ${String(item.sk)}`;
         const at = Date.parse(String(item.failedAt));
-        failedAt.set(id ?? `${failedAt.size}`, Number.isFinite(at) ? at : Date.now());
+        failedAt.set(id, Number.isFinite(at) ? at : Date.now());
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
