@@ -35,6 +35,12 @@ function ms(value) {
   return value < 10_000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;
 }
 
+/** 12:42:12.988, local time. */
+function clockTime(at) {
+  const time = new Date(at);
+  return `${time.toLocaleTimeString([], { hour12: false })}.${String(time.getMilliseconds()).padStart(3, '0')}`;
+}
+
 /** A resource name without the stack's prefix, which every local name has. */
 function short(name) {
   return String(name).replace(/^[A-Za-z0-9]+-/, '');
@@ -44,7 +50,8 @@ function hopChip(hop, index) {
   const where = hop.kind === 'committed' || hop.kind === 'failed' ? '' : ` ${short(hop.where)}`;
   const chip = element('span', { className: `hop hop-${hop.kind}`, title: `${new Date(hop.at).toISOString()} ${hop.where}${hop.detail ? ` (${hop.detail})` : ''}` });
   chip.append(`${HOP_LABELS[hop.kind] ?? hop.kind}${where} `);
-  if (index > 0) chip.append(element('small', { text: `+${ms(hop.latencyMs)}` }));
+  // The first hop says when; each later one how long after the hop before it (its exact time is in the tooltip).
+  chip.append(element('small', { text: index === 0 ? clockTime(hop.at) : `+${ms(hop.latencyMs)}` }));
   return chip;
 }
 
