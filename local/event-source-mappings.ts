@@ -1,6 +1,7 @@
 /** The template's `AWS::Lambda::EventSourceMapping`s, emulated by pollers in this process (never created in moto). */
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { FunctionInvoker } from './function-invoker';
 import { findFunction, type LocalFunction } from './functions';
 import { conditionHolds } from './intrinsics';
 import type { RuntimeLog } from './log';
@@ -28,6 +29,8 @@ export interface CreateEventSourcesOptions {
   ttlDeletions?: TtlDeletionLookup;
   /** Fault injection for chaos runs (local/faults.ts). @default none */
   faults?: EventSourceFaults;
+  /** Wraps the function each mapping invokes, to watch what it delivers (the inspector, local/inspector/). @default none */
+  observe?: (invoker: FunctionInvoker) => FunctionInvoker;
 }
 
 /** Settings Lambda has that the local pollers do not emulate; named in a warning when a mapping uses them. */
@@ -112,6 +115,7 @@ export async function createEventSources(options: CreateEventSourcesOptions): Pr
     const refusal = filterCriteriaRefusal(logicalId, fn.lambda.functionName, properties.FilterCriteria);
     if (refusal !== undefined) throw new InvalidEventFilterError([refusal]);
 
+    const invoker = options.observe?.(fn.lambda) ?? fn.lambda;
     const sourceArn = String(properties.EventSourceArn);
     const [, , service, , account, resourcePart] = sourceArn.split(':');
     const name = `${logicalId} (${fn.lambda.functionName})`;
@@ -121,7 +125,7 @@ export async function createEventSources(options: CreateEventSourcesOptions): Pr
         new DynamoDbStreamEventSource({
           name,
           streamArn: sourceArn,
-          function: fn.lambda,
+          function: invoker,
           settings: streamSettingsFromMapping(properties),
           streams: options.streams,
           sqs: options.sqs,
@@ -139,7 +143,7 @@ export async function createEventSources(options: CreateEventSourcesOptions): Pr
           name,
           queueArn: sourceArn,
           queueUrl: QueueUrl!,
-          function: fn.lambda,
+          function: invoker,
           settings: sqsSettingsFromMapping(properties),
           sqs: options.sqs,
           log,

@@ -1,5 +1,6 @@
 /**
- * Fault-injection seams of the local runtime, for `npm run chaos` (chaos/): off unless
+ * Fault-injection seams of the local runtime, for `npm run chaos` (chaos/), the inspector's browser
+ * test and `npm run screenshot` (a consumer that refuses an event): off unless
  * `startLocalRuntime({ faults })` passes them. With no faults configured the runtime behaves exactly
  * as `npm start` does.
  *
@@ -9,7 +10,7 @@
  *   (provisioning, pollers) keep talking to the emulator directly.
  * - `eventSources`: asked by the emulated event source mappings before each delivery; the answer
  *   changes how the batch is delivered (duplicated, reordered, cut short by a crash, not
- *   acknowledged), as Lambda's pollers can do in AWS.
+ *   acknowledged, refused), as Lambda's pollers and a failing consumer can make happen in AWS.
  */
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 
@@ -43,6 +44,13 @@ export interface SqsDeliveryPlan {
    * deleted anything: every message comes back after the queue's visibility timeout.
    */
   crashBeforeAck?: boolean;
+  /**
+   * The messages (by `messageId`) the consumer refuses: the function never sees them, and they are
+   * made visible again at once instead of after the queue's visibility timeout, so the queue's
+   * `RedrivePolicy` parks them in its DLQ after `maxReceiveCount` receives within a second or so
+   * (a consumer that keeps rejecting one event, without the minutes of waiting).
+   */
+  refuseMessageIds?: readonly string[];
 }
 
 export interface EventSourceFaults {

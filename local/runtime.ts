@@ -2,7 +2,7 @@
  * The local runtime of docs/design.md#local-runtime, as a function: `npm start` (local/start.ts) and the end-to-end
  * tests call `startLocalRuntime()`. Everything it runs comes from the synthesized template.
  *
- *   emulator ─ synth ─ resources in the emulator ─ Lambda workers ─ API on 127.0.0.1 ─ pollers ─ TTL sweeper ─ outputs file
+ *   emulator ─ synth ─ resources in the emulator ─ Lambda workers ─ API on 127.0.0.1 ─ inspector (if asked) ─ pollers ─ TTL sweeper ─ outputs file
  *
  * `stop()` undoes it in reverse: API, pollers and TTL sweeper first, then the workers, then the emulator.
  */
@@ -25,6 +25,7 @@ import { synthesizeStack } from './synth';
 import { PROJECT_ROOT, type SynthesizedStack } from './template';
 import { TtlDeletions } from './ttl-deletions';
 import type { LocalFaults } from './faults';
+import { inspectorPortChoice, startInspector, type RunningInspector } from './inspector/inspector';
 import { TtlSweeper, ttlSweepIntervalFromEnv, ttlTablesOf, type TtlSweepResult } from './ttl-sweeper';
 
 export interface LocalRuntimeOptions {
@@ -47,6 +48,12 @@ export interface LocalRuntimeOptions {
   ttlSweepIntervalMs?: number;
   /** Fault injection for chaos runs (local/faults.ts, `npm run chaos`). @default none: no faults */
   faults?: LocalFaults;
+  /**
+   * Serve the inspector page (local/inspector/) on 127.0.0.1. `port` @default INSPECTOR_PORT, else
+   * the API port + 1 (a free port if that one is taken; 0 with an API on port 0).
+   * @default none: no inspector (`npm start` turns it on)
+   */
+  inspector?: { port?: number };
   log?: RuntimeLog;
 }
 
@@ -55,6 +62,8 @@ export interface LocalRuntime {
   apiUrl: string;
   /** The emulator's endpoint, e.g. `http://127.0.0.1:4566`. */
   endpoint: string;
+  /** The inspector page, `http://127.0.0.1:3001/`, when `inspector` was asked for. */
+  inspectorUrl?: string;
   stackName: string;
   /** What was written to the outputs file for the stack (`ApiUrl`, `TableName`, … `AwsEndpointUrl`, `Region`). */
   outputs: Record<string, string>;
@@ -91,13 +100,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let functions: LocalFunction[] = [];
   let eventSources: EventSource[] = [];
   let ttlSweeper: TtlSweeper | undefined;
+  let inspector: RunningInspector | undefined;
   const clients: Array<{ destroy(): void }> = [];
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const sourcesStopped = Promise.all(eventSources.map((source) => source.stop()));
-      await Promise.all([api?.stop(), ttlSweeper?.stop(), Promise.race([sourcesStopped, delay(STOP_GRACE_MS)])]);
+      await Promise.all([api?.stop(), inspector?.stop(), ttlSweeper?.stop(), Promise.race([sourcesStopped, delay(STOP_GRACE_MS)])]);
       // Terminating the workers ends any invocation still in flight, which lets its poller finish.
       await Promise.all(functions.map((fn) => fn.lambda.stop()));
       await sourcesStopped;
@@ -221,6 +231,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apis.push({ routes, url: api.url });
     }
 
+    if (options.inspector !== undefined) {
+      inspector = await startInspector({
+        ...inspectorPortChoice(options.inspector.port, process.env.INSPECTOR_PORT, port),
+        template: stack.template,
+        provisioned,
+        dynamodb: aws.dynamodb,
+        sqs: aws.sqs,
+        outputsFile,
+        stackName: stack.stackName,
+        log,
+      });
+    }
+
     const ttlDeletions = new TtlDeletions();
     eventSources = await createEventSources({
       template: stack.template,
@@ -231,6 +254,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log,
       ttlDeletions,
       ...(options.faults?.eventSources !== undefined ? { faults: options.faults.eventSources } : {}),
+      ...(inspector !== undefined ? { observe: inspector.observe } : {}),
     });
     for (const source of eventSources) source.start();
     log.info(`polling ${eventSources.length} event source mapping(s)`);
@@ -253,12 +277,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...resolveOutputs(stack.template, provisioned, apis, log),
       AwsEndpointUrl: endpoint,
       Region: LOCAL_AWS_REGION,
+      ...(inspector !== undefined ? { InspectorUrl: inspector.url } : {}),
     };
     await writeOutputsFile(outputsFile, stack.stackName, outputs);
 
     return {
       apiUrl: api?.url ?? '',
       endpoint,
+      ...(inspector !== undefined ? { inspectorUrl: inspector.url } : {}),
       stackName: stack.stackName,
       outputs,
       outputsFile,

@@ -11,7 +11,7 @@
  *   nothing. Kept messages come back after the queue's visibility timeout, and the queue's own
  *   `RedrivePolicy` moves them to its DLQ after `maxReceiveCount` receives (moto does this on receive).
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { matchesAnyFilter, parseFilterCriteria, type FilterPattern } from './filter-criteria';
 import { failedItemIdentifiers, Sleeper, ThrottledErrorLog, type FunctionInvoker } from './function-invoker';
@@ -122,7 +122,7 @@ export class SqsEventSource {
 
   private async deliver(records: SQSRecord[]): Promise<void> {
     const { filters, reportBatchItemFailures } = this.options.settings;
-    const matching: SQSRecord[] = [];
+    let matching: SQSRecord[] = [];
     const filteredOut: SQSRecord[] = [];
     for (const record of records) {
       // Without filters every record matches: skip parsing the bodies for nothing.
@@ -134,7 +134,15 @@ export class SqsEventSource {
 
     const fn = this.options.function;
     const plan = this.options.faults?.planSqsDelivery?.({ source: this.options.name, functionName: fn.functionName, records: matching });
-    const delivered = plan?.records ?? matching;
+    const refused = new Set(plan?.refuseMessageIds ?? []);
+    if (refused.size > 0) {
+      const refusedRecords = matching.filter((record) => refused.has(record.messageId));
+      await this.releaseNow(refusedRecords);
+      this.options.log.warn(`${this.options.name}: fault injected: ${fn.functionName} refused ${refusedRecords.length} message(s)`);
+      matching = matching.filter((record) => !refused.has(record.messageId));
+      if (matching.length === 0) return;
+    }
+    const delivered = (plan?.records ?? matching).filter((record) => !refused.has(record.messageId));
     let result = await fn.invoke({ Records: delivered });
     if (plan?.duplicate === true && !this.stopped) result = await fn.invoke({ Records: delivered });
     if (this.stopped) return; // the runtime is shutting down: leave the batch to its visibility timeout
@@ -158,6 +166,18 @@ export class SqsEventSource {
       this.options.log.warn(`${this.options.name}: ${failed.length} of ${matching.length} message(s) reported failed; they stay in the queue`);
     }
     await this.delete(matching.filter((record) => !failed.includes(record.messageId)));
+  }
+
+  /** Visibility timeout 0: the messages can be received again right away. */
+  private async releaseNow(records: SQSRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += 10) {
+      await this.options.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: records.slice(start, start + 10).map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
+    }
   }
 
   private async delete(records: SQSRecord[]): Promise<void> {

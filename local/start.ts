@@ -1,11 +1,11 @@
 /**
  * `npm start`: the whole service on this machine (docs/design.md#local-runtime). Settings from the environment:
- * PORT (API, default 3000), EMULATOR_PORT (default 4566), AWS_ENDPOINT_URL (use that emulator,
- * start none), OUTPUTS_FILE (default .local/outputs.json), LOCAL_CDK_OUT (default .local/cdk.out),
+ * PORT (API, default 3000), INSPECTOR_PORT (the inspector page, default PORT + 1), EMULATOR_PORT
+ * (default 4566), AWS_ENDPOINT_URL (use that emulator, start none), OUTPUTS_FILE (default .local/outputs.json), LOCAL_CDK_OUT (default .local/cdk.out),
  * LOCAL_TTL_SWEEP_INTERVAL_MS (TTL emulation, default 60000; 0: off), LOCAL_DEBUG=1 (more log lines).
  *
  * stdout gets exactly one line, once everything is up (ready-line.ts):
- *   dualwrite local runtime ready: API http://127.0.0.1:3000/ , emulator http://127.0.0.1:4566 , outputs .local/outputs.json (local API: no auth check, loopback only)
+ *   dualwrite local runtime ready: API http://127.0.0.1:3000/ , inspector http://127.0.0.1:3001/ , emulator http://127.0.0.1:4566 , outputs .local/outputs.json (local API: no auth check, loopback only)
  * Everything else goes to stderr. Ctrl-C or SIGTERM stops it all and exits 0; a startup failure
  * prints one paragraph and exits 1.
  */
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   try {
-    runtime = await startLocalRuntime();
+    runtime = await startLocalRuntime({ inspector: {} });
   } catch (error) {
     const message = error instanceof LocalRuntimeStartError ? error.message : `The local runtime could not start: ${errorMessage(error)}`;
     process.stderr.write(`\n[local] ${message}\n`);
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
 
   const outputs = path.relative(process.cwd(), runtime.outputsFile);
   const outputsFile = outputs.startsWith('..') ? runtime.outputsFile : outputs;
-  process.stdout.write(`${readyLine({ apiUrl: runtime.apiUrl, endpoint: runtime.endpoint, outputsFile })}\n`);
+  process.stdout.write(`${readyLine({ apiUrl: runtime.apiUrl, ...(runtime.inspectorUrl !== undefined ? { inspectorUrl: runtime.inspectorUrl } : {}), endpoint: runtime.endpoint, outputsFile })}\n`);
 }
 
 void main();

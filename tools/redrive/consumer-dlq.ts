@@ -20,7 +20,8 @@ import { note, progressBar, type ModeResult, type RedriveContext } from './conte
 export const CONSUMER_NAMES = ['timeline', 'payments'] as const;
 export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 
-const QUEUE_KEYS: Record<ConsumerName, { queue: OutputKey; dlq: OutputKey }> = {
+/** The outputs that name each consumer's queue and DLQ (the inspector finds its redrive buttons by them). */
+export const QUEUE_KEYS: Record<ConsumerName, { queue: OutputKey; dlq: OutputKey }> = {
   timeline: { queue: 'TimelineQueueUrl', dlq: 'TimelineDeadLetterQueueUrl' },
   payments: { queue: 'PaymentsQueueUrl', dlq: 'PaymentsDeadLetterQueueUrl' },
 };

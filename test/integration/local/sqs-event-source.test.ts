@@ -2,6 +2,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand,
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from '@jest/globals';
 
+import type { EventSourceFaults } from '../../../local/faults';
 import { parseFilterCriteria } from '../../../local/filter-criteria';
 import { silentLog } from '../../../local/log';
 import { SqsEventSource, type SqsEventSourceSettings } from '../../../local/sqs-event-source';
@@ -26,7 +27,12 @@ async function messageCounts(queueUrl: string): Promise<{ visible: number; inFli
   return { visible: Number(Attributes!.ApproximateNumberOfMessages), inFlight: Number(Attributes!.ApproximateNumberOfMessagesNotVisible) };
 }
 
-function start(queue: { url: string; arn: string }, fixture: ReturnType<typeof fixtureFunction>, settings: Partial<SqsEventSourceSettings> = {}) {
+function start(
+  queue: { url: string; arn: string },
+  fixture: ReturnType<typeof fixtureFunction>,
+  settings: Partial<SqsEventSourceSettings> = {},
+  faults?: EventSourceFaults,
+) {
   const source = new SqsEventSource({
     name: 'test',
     queueArn: queue.arn,
@@ -36,6 +42,7 @@ function start(queue: { url: string; arn: string }, fixture: ReturnType<typeof f
     sqs: sqsClient(),
     log: silentLog,
     pollIntervalMs: 50,
+    ...(faults !== undefined ? { faults } : {}),
   });
   running.push(source, fixture.lambda);
   source.start();
@@ -104,5 +111,23 @@ describe('SQS event source (emulated event source mapping)', () => {
 
     await waitFor(async () => expect(await messageCounts(queue.url)).toEqual({ visible: 0, inFlight: 0 }));
     expect(bodies(fixture.invocations())).toEqual([[JSON.stringify({ type: 'take' })]]);
+  });
+
+  it('never shows a refused message (fault seam) to the function and releases it at once, so the redrive policy parks it within seconds', async () => {
+    const dlq = await createQueue();
+    // A visibility timeout of 5 minutes: without the release, the second receive would be 5 minutes away.
+    const queue = await createQueue({ VisibilityTimeout: '300', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 3 }) });
+    const fixture = fixtureFunction('sqs-handler.cjs');
+    await sqsClient().send(
+      new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: [{ Id: 'refused', MessageBody: 'refuse me' }, { Id: 'taken', MessageBody: 'take me' }] }),
+    );
+    start(queue, fixture, {}, {
+      planSqsDelivery: ({ records }) => ({ refuseMessageIds: records.filter((record) => record.body === 'refuse me').map((record) => record.messageId) }),
+    });
+
+    const parked = await receiveAll(dlq.url, { expected: 1, timeoutMs: 15_000 });
+    expect(parked.map((message) => message.Body)).toEqual(['refuse me']);
+    expect(bodies(fixture.invocations()).flat()).toEqual(['take me']);
+    await waitFor(async () => expect(await messageCounts(queue.url)).toEqual({ visible: 0, inFlight: 0 }));
   });
 });

@@ -14,6 +14,19 @@ describe('the ready line of npm start', () => {
     );
   });
 
+  it('names the inspector page between the API and the emulator when there is one', () => {
+    const withInspector = readyLine({
+      apiUrl: 'http://127.0.0.1:3000/',
+      inspectorUrl: 'http://127.0.0.1:3001/',
+      endpoint: 'http://127.0.0.1:4566',
+      outputsFile: '.local/outputs.json',
+    });
+    expect(withInspector).toBe(
+      'dualwrite local runtime ready: API http://127.0.0.1:3000/ , inspector http://127.0.0.1:3001/ , emulator http://127.0.0.1:4566 ,' +
+        ' outputs .local/outputs.json (local API: no auth check, loopback only)',
+    );
+  });
+
   it('says that the local API checks no authorization and listens on loopback only', () => {
     expect(line.endsWith(NO_AUTH_NOTICE)).toBe(true);
     expect(NO_AUTH_NOTICE).toMatch(/no auth check/);
