@@ -48,7 +48,7 @@ export function functionLabel(logicalId: string): string {
 }
 
 export async function runBundleBench(options: BundleBenchOptions): Promise<BundleBenchResult> {
-  const runs = options.coldInitRuns ?? 5;
+  const runs = options.coldInitRuns ?? 10;
   const stack = synthesizeStack({ outdir: options.outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const functions = Object.entries(stack.template.Resources ?? {}).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
   const bundles: Record<string, BundleResult> = {};

@@ -47,8 +47,10 @@ function runWorker(stubUrl: string, mode: WorkerMode, batches: number, recordsPe
   });
 }
 
-async function startStub(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'put-events-stub.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts bench/put-events-stub.mjs in its own process; `latency` makes it answer after a log-normal delay. */
+export async function startStub(latency?: { medianMs: number; p99Ms: number }): Promise<{ url: string; child: ChildProcess }> {
+  const env = latency === undefined ? process.env : { ...process.env, STUB_LATENCY_MEDIAN_MS: String(latency.medianMs), STUB_LATENCY_P99_MS: String(latency.p99Ms) };
+  const child = spawn(process.execPath, [path.join(__dirname, 'put-events-stub.mjs')], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the PutEvents stub exited (code ${code}) before listening`)));
@@ -69,7 +71,7 @@ export async function runRelayBench(options: RelayBenchOptions = {}): Promise<Re
     return {
       cpuMicrosPerEvent: report.cpuMicros / report.events,
       eventsPerSecond: report.events / (report.wallMs / 1000),
-      entriesPerPutEvents: report.stub.entries / report.stub.calls,
+      entriesPerPutEventsFullBatches: report.stub.entries / report.stub.calls,
       events: report.events,
       batches: report.batches,
       recordsPerBatch,

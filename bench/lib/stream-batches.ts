@@ -10,8 +10,15 @@ import { orderPlacedEvent, placeNewOrder } from '../../lambdas/service/orders/or
 
 const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/Dualwrite-Table/stream/2026-01-01T00:00:00.000';
 
-function outboxRecord(batch: number, index: number, now: Date): DynamoDBRecord {
-  const orderId = `01BENCH${String(batch).padStart(6, '0')}${String(index).padStart(4, '0')}`;
+/**
+ * Record `index` of a batch. With `aggregates`, records are dealt round-robin over that many orders
+ * (record i belongs to order i mod aggregates, as its version ⌊i / aggregates⌋ + 1); without, each
+ * record is an order of its own.
+ */
+function outboxRecord(batch: number, index: number, now: Date, aggregates?: number): DynamoDBRecord {
+  const aggregate = aggregates === undefined ? index : index % aggregates;
+  const version = aggregates === undefined ? 1 : Math.floor(index / aggregates) + 1;
+  const orderId = `01BENCH${String(batch).padStart(6, '0')}${String(aggregate).padStart(4, '0')}`;
   const order = placeNewOrder(
     {
       orderId,
@@ -23,7 +30,7 @@ function outboxRecord(batch: number, index: number, now: Date): DynamoDBRecord {
     },
     now,
   );
-  const envelope = newEnvelope(orderPlacedEvent(order, `corr-${batch}-${index}`), now);
+  const envelope = newEnvelope({ ...orderPlacedEvent(order, `corr-${batch}-${index}`), aggregateVersion: version }, now);
   const item = toOutboxItem(`ORDER#${orderId}`, envelope, undefined, now);
   const image = marshall(item, { removeUndefinedValues: true }) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
   const sequenceNumber = String(10n ** 20n + BigInt(batch * 1000 + index));
@@ -45,9 +52,12 @@ function outboxRecord(batch: number, index: number, now: Date): DynamoDBRecord {
   };
 }
 
-/** One stream batch of `records` outbox INSERTs, each a distinct aggregate's OrderPlaced. */
-export function outboxStreamBatch(batch: number, records: number, now: Date = new Date()): DynamoDBStreamEvent {
-  return { Records: Array.from({ length: records }, (_, index) => outboxRecord(batch, index, now)) };
+/**
+ * One stream batch of `records` outbox INSERTs: each a distinct order's OrderPlaced, or, with
+ * `aggregates`, dealt round-robin over that many orders.
+ */
+export function outboxStreamBatch(batch: number, records: number, now: Date = new Date(), aggregates?: number): DynamoDBStreamEvent {
+  return { Records: Array.from({ length: records }, (_, index) => outboxRecord(batch, index, now, aggregates)) };
 }
 
 export function fakeLambdaContext(): Context {

@@ -35,8 +35,17 @@ export interface NewEventInput<TData extends object = Record<string, unknown>> {
   occurredAt?: Date;
 }
 
-/** EventBridge's limit for one PutEvents call, and therefore for one entry (docs/design.md#relay). */
+/**
+ * EventBridge's limit for one PutEvents call, and therefore for one entry, as the PutEvents API
+ * reference states it: 256 KB. The relay's default, and the writer's: it holds in every region.
+ */
 export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
+/**
+ * The most a deployer may raise that limit to: AWS announced in January 2026 that EventBridge
+ * events may be up to 1 MB (AWS Compute Blog, "More room to build: serverless services now support
+ * payloads up to 1 MB"), counted here as 1,024 × 1,024 bytes as 256 KB is counted as 256 × 1,024.
+ */
+export const MAX_RAISED_PUT_EVENTS_BYTES = 1024 * 1024;
 /** EventBridge's limit on entries per PutEvents call. */
 export const MAX_PUT_EVENTS_ENTRIES = 10;
 

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { assertEnvelopeFits, type EventEnvelope } from './envelope';
+import { assertEnvelopeFits, MAX_PUT_EVENTS_BYTES, MAX_RAISED_PUT_EVENTS_BYTES, type EventEnvelope } from './envelope';
 import { DEFAULT_OUTBOX_TTL_SECONDS, toOutboxItem } from './outbox';
 
 /** One write of the transaction, in the document client's shape (Put, Update, Delete or ConditionCheck). */
@@ -20,6 +20,13 @@ export interface WriteWithOutboxInput {
   events: OutboxEvent[];
   outboxTtlSeconds?: number;
   now?: Date;
+  /**
+   * The largest event the relay will publish: its `putEventsSizeLimit`. A larger event is refused
+   * here (`EnvelopeTooLargeError`, a 413 for an API) and nothing is written, rather than written and
+   * then marked FAILED by the relay. An outbox item is also bound by DynamoDB's 400 KB item size.
+   * @default MAX_PUT_EVENTS_BYTES (256 KB)
+   */
+  maxEventBytes?: number;
 }
 
 /**
@@ -50,7 +57,11 @@ export async function writeWithOutbox(client: DynamoDBDocumentClient, input: Wri
   if (input.writes.length + input.events.length > 100) {
     throw new RangeError(`a transaction holds at most 100 items, got ${input.writes.length + input.events.length}`);
   }
-  for (const event of input.events) assertEnvelopeFits(event.envelope);
+  const maxEventBytes = input.maxEventBytes ?? MAX_PUT_EVENTS_BYTES;
+  if (!Number.isInteger(maxEventBytes) || maxEventBytes < 1 || maxEventBytes > MAX_RAISED_PUT_EVENTS_BYTES) {
+    throw new RangeError(`maxEventBytes must be a whole number from 1 to ${MAX_RAISED_PUT_EVENTS_BYTES}, got ${maxEventBytes}`);
+  }
+  for (const event of input.events) assertEnvelopeFits(event.envelope, maxEventBytes);
   const outboxPuts: EntityWrite[] = input.events.map((event) => ({
     Put: {
       TableName: input.tableName,

@@ -245,6 +245,8 @@ describe('DualwriteStack functions', () => {
       RELAY_BACKOFF_BASE_MS: '50',
       RELAY_BACKOFF_CAP_MS: '5000',
       RELAY_SAFETY_MARGIN_MS: '5000',
+      RELAY_MAX_CONCURRENT_CALLS: '10',
+      RELAY_PUT_EVENTS_MAX_BYTES: '262144',
     });
   });
 

@@ -251,7 +251,7 @@ export interface ChangeDataCaptureOptions {
   metrics?: StreamRelayDeps<ChangeFailureRef>['metrics'];
   /** @default the module-scope Powertools Logger */
   logger?: StreamRelayDeps<ChangeFailureRef>['logger'];
-  /** @default the tuning of `relayTuningFromEnv()` (RELAY_BACKOFF_BASE_MS, RELAY_BACKOFF_CAP_MS, RELAY_SAFETY_MARGIN_MS) */
+  /** @default the tuning of `relayTuningFromEnv()` (RELAY_BACKOFF_BASE_MS, RELAY_BACKOFF_CAP_MS, RELAY_SAFETY_MARGIN_MS, RELAY_MAX_CONCURRENT_CALLS, RELAY_PUT_EVENTS_MAX_BYTES) */
   relay?: StreamRelayDeps<ChangeFailureRef>['relay'];
 }
 

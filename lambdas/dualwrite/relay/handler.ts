@@ -19,7 +19,8 @@ export function makeOutboxRelayHandler(deps: OutboxRelayDeps | (() => OutboxRela
 
 /**
  * Reads `EVENT_BUS_NAME` and `OUTBOX_TABLE_NAME` (required) and the optional tuning
- * `RELAY_BACKOFF_BASE_MS`, `RELAY_BACKOFF_CAP_MS`, `RELAY_SAFETY_MARGIN_MS`; throws
+ * `RELAY_BACKOFF_BASE_MS`, `RELAY_BACKOFF_CAP_MS`, `RELAY_SAFETY_MARGIN_MS`, `RELAY_MAX_CONCURRENT_CALLS`,
+ * `RELAY_PUT_EVENTS_MAX_BYTES`; throws
  * MissingConfigurationError naming a variable that is unset or invalid.
  */
 export function outboxRelayDepsFromEnv(): OutboxRelayDeps {

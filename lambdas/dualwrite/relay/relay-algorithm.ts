@@ -1,29 +1,35 @@
 /**
- * THE relay algorithm of docs/design.md#relay, in one file and free of AWS: everything it touches comes in
- * through a port, so the outbox relay, the change-data-capture handler and the redrive tool run the
- * same code, and unit tests drive it with small in-memory fakes.
+ * THE relay algorithm of docs/design.md#relay, in one file and free of AWS: everything it
+ * touches comes in through a port, so the outbox relay, the change-data-capture handler and the
+ * redrive tool run the same code, and unit tests drive it with small in-memory fakes.
  *
  * Rules, in the order they matter:
- * 1. Items are settled in stream order: published, or handed to the terminal-failure sink. The plan
- *    (batching.ts) cuts them into PutEvents calls of ≤ 10 entries and ≤ 256 KB.
+ * 1. Events of one aggregate are published in stream order; events of different aggregates need no
+ *    order between them. The plan (batching.ts `planCalls`) cuts the items into PutEvents calls of
+ *    ≤ 10 entries and ≤ the size limit, and says which call waits for which: a call starts only when
+ *    every earlier call holding an event of one of its aggregates has settled. Up to
+ *    `maxConcurrentCalls` calls are in flight at once, so a batch spread over many aggregates costs
+ *    a few round trips instead of one per call; one aggregate's events are never in two calls in
+ *    flight at the same time, so none is overtaken by a later event of its aggregate in another call.
  * 2. PutEvents answers 200 even when entries fail, so every entry's result is read. Only retryable
  *    failures (throttling, internal errors) are sent again, and only those entries, with exponential
- *    backoff and full jitter. A batch's retries finish before the next batch starts.
+ *    backoff and full jitter. A call's retries finish before any call that waits for it starts.
  * 3. A per-event terminal failure (any other error code, an item that never parsed, an entry too
  *    large for any call) goes to the sink and the relay goes on: one bad event never blocks a shard.
  * 4. When the relay cannot settle an item (time is running out, a whole-call error it must not
- *    retry, the sink itself fails) it stops and names the FIRST unsettled item in
- *    `batchItemFailures`; Lambda retries the batch from that record, so nothing is lost and events
- *    of one aggregate are not overtaken by the retry. Items already published after that record are
- *    published again on the retry: consumers deduplicate on `detail.id` (docs/design.md#envelope).
+ *    retry, the sink itself fails) it starts no new call, lets the calls in flight finish, and names
+ *    the FIRST unsettled item in stream order in `batchItemFailures`; Lambda retries the batch from
+ *    that record, so nothing is lost and events of one aggregate are not overtaken by the retry.
+ *    Items already published after that record are published again on the retry: consumers
+ *    deduplicate on `detail.id` (envelope.ts).
  *
  * Within one PutEvents call EventBridge keeps no order, and a retried entry lands after entries of
- * the same call that succeeded the first time. Consumers that need order guard on aggregateVersion
- * (docs/design.md#consumers); the relay's job is that no event of a later batch is sent before an earlier one is settled.
+ * the same call that succeeded the first time; an aggregate's events share a call only in stream
+ * order. Consumers that need order guard on aggregateVersion (consumer/ordering-guard.ts).
  */
 import { entrySize, toPutEventsEntry, type EventEnvelope, type PutEventsEntry } from '../envelope';
 import { DEFAULT_BACKOFF, fullJitterDelayMs, type BackoffPolicy } from './backoff';
-import { planBatches, PUT_EVENTS_LIMITS, type BatchLimits } from './batching';
+import { planCalls, PUT_EVENTS_LIMITS, type BatchLimits, type PlannedStep } from './batching';
 
 /**
  * One stream record's event, in stream order. `itemIdentifier` is what Lambda expects back in
@@ -105,6 +111,12 @@ export interface RelayPorts<TRef = unknown> {
   backoff?: BackoffPolicy;
   /** @default PUT_EVENTS_LIMITS (10 entries, 256 KB) */
   limits?: BatchLimits;
+  /**
+   * PutEvents calls in flight at once, each for aggregates none of the others holds. 1 publishes
+   * one call after another.
+   * @default DEFAULT_MAX_CONCURRENT_CALLS
+   */
+  maxConcurrentCalls?: number;
 }
 
 export type RelayStopReason = 'out-of-time' | 'publish-error' | 'failure-sink-error';
@@ -119,6 +131,14 @@ export interface RelayOutcome<TRef = unknown> {
 }
 
 export const DEFAULT_SAFETY_MARGIN_MS = 5_000;
+
+/**
+ * Chosen from `npm run bench` (bench/results.md, `relayLatency`): with PutEvents answering in a
+ * median 25 ms (p99 80 ms), 10 calls in flight take a batch of 100 events over 100 aggregates in
+ * about one round trip; more would only help batches larger than 100 records, and would spend more
+ * of the account's PutEvents request quota in bursts.
+ */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 10;
 
 /** Per-entry error codes worth sending again; every other code is terminal for that event. */
 export const RETRYABLE_ENTRY_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -211,7 +231,17 @@ function correlationIdsOf<TRef>(prepared: ReadonlyArray<Prepared<TRef>>): string
   return [...new Set(prepared.flatMap((p) => (p.item.envelope?.correlationId === undefined ? [] : [p.item.envelope.correlationId])))];
 }
 
-/** Publishes the items in order and says where Lambda must resume, if anywhere. */
+/** The aggregate an item's event belongs to: its events keep their stream order. */
+function aggregateKeyOf<TRef>(prepared: Prepared<TRef>): string | undefined {
+  const envelope = prepared.item.envelope;
+  if (prepared.entry === undefined || envelope === undefined) return undefined;
+  return `${envelope.aggregateType}\u0000${envelope.aggregateId}`;
+}
+
+/**
+ * Publishes the items, each aggregate's in stream order and up to `maxConcurrentCalls` calls at
+ * once, and says where Lambda must resume, if anywhere.
+ */
 export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, ports: RelayPorts<TRef>): Promise<RelayOutcome<TRef>> {
   const sleep = ports.sleep ?? defaultSleep;
   const random = ports.random ?? Math.random;
@@ -219,6 +249,10 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
   const safetyMarginMs = ports.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   const backoff = ports.backoff ?? DEFAULT_BACKOFF;
   const limits = ports.limits ?? PUT_EVENTS_LIMITS;
+  const maxConcurrentCalls = ports.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS;
+  if (!Number.isInteger(maxConcurrentCalls) || maxConcurrentCalls < 1) {
+    throw new RangeError(`maxConcurrentCalls must be an integer ≥ 1, got ${maxConcurrentCalls}`);
+  }
   const metrics = ports.metrics;
   const logger = ports.logger;
 
@@ -230,7 +264,9 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
     const entry = toPutEventsEntry(item.envelope, ports.eventBusName);
     return { index, item, entry, sizeBytes: entrySize(entry) };
   });
-  const steps = planBatches(prepared, (p) => p.sizeBytes, limits);
+  const steps = planCalls(prepared, (p) => p.sizeBytes, aggregateKeyOf, limits);
+  // The first reason to stop wins; calls still in flight see it before their next retry.
+  let stop: Stop | undefined;
 
   const markPublished = (p: Prepared<TRef>) => {
     settled[p.index] = true;
@@ -298,6 +334,7 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
         retry = pending;
       }
       if (retry.length === 0) return;
+      if (stop !== undefined) throw stop;
       const delayMs = fullJitterDelayMs(attempt, random, backoff);
       if (ports.remainingTimeMs() - delayMs <= safetyMarginMs) throw new Stop('out-of-time');
       metrics?.addMetric('EventsRetried', 'Count', retry.length);
@@ -313,38 +350,101 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
     }
   };
 
-  try {
-    for (const [stepIndex, step] of steps.entries()) {
-      if (stepIndex > 0 && ports.remainingTimeMs() <= safetyMarginMs) throw new Stop('out-of-time');
-      if (step.kind === 'publish') {
-        await publishBatch(step.items);
-      } else if (step.item.item.malformed !== undefined || step.sizeBytes === undefined) {
-        const reason = step.item.item.malformed ?? new Error('the record holds no event envelope');
-        await markFailed(step.item, { code: MALFORMED_EVENT_CODE, message: describeError(reason) });
-      } else {
-        await markFailed(step.item, {
-          code: ENTRY_TOO_LARGE_CODE,
-          message: `event is ${step.sizeBytes} bytes as an EventBridge entry; the limit is ${limits.maxBytes} bytes`,
-        });
-      }
+  const runStep = async (step: PlannedStep<Prepared<TRef>>) => {
+    if (step.kind === 'publish') {
+      await publishBatch(step.items);
+    } else if (step.item.item.malformed !== undefined || step.sizeBytes === undefined) {
+      const reason = step.item.item.malformed ?? new Error('the record holds no event envelope');
+      await markFailed(step.item, { code: MALFORMED_EVENT_CODE, message: describeError(reason) });
+    } else {
+      await markFailed(step.item, {
+        code: ENTRY_TOO_LARGE_CODE,
+        message: `event is ${step.sizeBytes} bytes as an EventBridge entry; the limit is ${limits.maxBytes} bytes`,
+      });
     }
-  } catch (error: unknown) {
-    if (!(error instanceof Stop)) throw error;
+  };
+
+  const bug = await runSteps(steps, maxConcurrentCalls, runStep, (startedBefore) => {
+    if (stop !== undefined) return false;
+    // The first call is always attempted, so each invocation makes progress even with a function
+    // timeout shorter than the margin.
+    if (startedBefore && ports.remainingTimeMs() <= safetyMarginMs) stop = new Stop('out-of-time');
+    return stop === undefined;
+  }, (error) => {
+    if (error instanceof Stop) stop ??= error;
+    else return true;
+    return false;
+  });
+  if (bug !== undefined) throw bug.error;
+
+  if (stop !== undefined) {
     const firstUnsettled = settled.indexOf(false);
     if (firstUnsettled === -1) return outcome;
     const itemIdentifier = items[firstUnsettled].itemIdentifier;
     const firstEnvelope = items[firstUnsettled].envelope;
     outcome.batchItemFailures = [{ itemIdentifier }];
-    outcome.stopped = { itemIdentifier, reason: error.reason, error: error.error };
+    outcome.stopped = { itemIdentifier, reason: stop.reason, error: stop.error };
     logger?.error('relay stopped; Lambda will retry from the first unsettled record', {
       itemIdentifier,
       eventId: firstEnvelope?.id,
       correlationId: firstEnvelope?.correlationId,
-      reason: error.reason,
-      error: error.error === undefined ? undefined : describeError(error.error),
+      reason: stop.reason,
+      error: stop.error === undefined ? undefined : describeError(stop.error),
       settled: settled.filter(Boolean).length,
       total: items.length,
     });
   }
   return outcome;
+}
+
+/**
+ * Runs the plan's steps, each once all the steps it waits for are done, at most `limit` at a time,
+ * earliest step first. `mayStart` is asked before each start (with whether anything started
+ * before); once it says no, nothing more starts and the steps in flight are awaited. A step that
+ * throws is handed to `onError`: true means the error is not a planned stop (a bug), which also
+ * ends the run and is returned, first one wins.
+ */
+async function runSteps<T>(
+  steps: ReadonlyArray<PlannedStep<T>>,
+  limit: number,
+  run: (step: PlannedStep<T>) => Promise<void>,
+  mayStart: (startedBefore: boolean) => boolean,
+  onError: (error: unknown) => boolean,
+): Promise<{ error: unknown } | undefined> {
+  const state: Array<'waiting' | 'running' | 'done' | 'failed'> = steps.map(() => 'waiting');
+  let running = 0;
+  let started = 0;
+  let halted = false;
+  let bug: { error: unknown } | undefined;
+  let firstWaiting = 0;
+  return new Promise((resolve) => {
+    const pump = () => {
+      while (firstWaiting < steps.length && state[firstWaiting] !== 'waiting') firstWaiting++;
+      for (let index = firstWaiting; !halted && running < limit && index < steps.length; index++) {
+        if (state[index] !== 'waiting' || !steps[index].after.every((before) => state[before] === 'done')) continue;
+        if (!mayStart(started > 0)) {
+          halted = true;
+          break;
+        }
+        state[index] = 'running';
+        running++;
+        started++;
+        run(steps[index]).then(
+          () => {
+            state[index] = 'done';
+          },
+          (error: unknown) => {
+            state[index] = 'failed';
+            halted = true;
+            if (onError(error)) bug ??= { error };
+          },
+        ).finally(() => {
+          running--;
+          pump();
+        });
+      }
+      if (running === 0) resolve(bug);
+    };
+    pump();
+  });
 }

@@ -18,8 +18,8 @@ export interface StreamRelayDeps<TRef> {
   metrics?: RelayMetrics & { publishStoredMetrics?: () => void };
   /** Powertools `Logger` fits; `addContext` is called once per invocation. */
   logger?: RelayLogger & { addContext?: (context: Context) => void };
-  /** Tuning and test seams of the algorithm (time margin, sleep, jitter source, clock, backoff, limits). */
-  relay?: Pick<RelayPorts<TRef>, 'safetyMarginMs' | 'sleep' | 'random' | 'now' | 'backoff' | 'limits'>;
+  /** Tuning and test seams of the algorithm (time margin, sleep, jitter source, clock, backoff, limits, calls in flight). */
+  relay?: Pick<RelayPorts<TRef>, 'safetyMarginMs' | 'sleep' | 'random' | 'now' | 'backoff' | 'limits' | 'maxConcurrentCalls'>;
 }
 
 export type StreamRelayHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;

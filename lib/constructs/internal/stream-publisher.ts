@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,8 +10,16 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_BACKOFF } from '../../../lambdas/dualwrite/relay/backoff';
-import { DEFAULT_SAFETY_MARGIN_MS, type RelayMetricName } from '../../../lambdas/dualwrite/relay/relay-algorithm';
-import { RELAY_BACKOFF_BASE_MS, RELAY_BACKOFF_CAP_MS, RELAY_SAFETY_MARGIN_MS } from '../../../lambdas/dualwrite/relay/relay-config';
+import { MAX_PUT_EVENTS_BYTES, MAX_RAISED_PUT_EVENTS_BYTES } from '../../../lambdas/dualwrite/envelope';
+import { DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_SAFETY_MARGIN_MS, type RelayMetricName } from '../../../lambdas/dualwrite/relay/relay-algorithm';
+import {
+  MAX_CONCURRENT_CALLS_LIMIT,
+  RELAY_BACKOFF_BASE_MS,
+  RELAY_BACKOFF_CAP_MS,
+  RELAY_MAX_CONCURRENT_CALLS,
+  RELAY_PUT_EVENTS_MAX_BYTES,
+  RELAY_SAFETY_MARGIN_MS,
+} from '../../../lambdas/dualwrite/relay/relay-config';
 import { type ItemAction, grantTableItemActions } from '../table-grants';
 import { type AlarmChoice, type RunbookSection, RUNBOOK_SECTIONS, createAlarm, deadLetterQueueAlarm, iteratorAgeMetric } from './alarms';
 import { type DeadLetterQueueChoice, resolveDeadLetterQueue } from './queues';
@@ -77,6 +85,28 @@ export interface StreamPublisherProps extends DeadLetterQueueChoice, AlarmChoice
    */
   readonly safetyMargin?: Duration;
   /**
+   * `PutEvents` calls the function keeps in flight at once. Calls in flight together never hold
+   * events of the same aggregate, so each aggregate's events still go out in stream order; a batch
+   * spread over many aggregates then costs about one round trip instead of one per 10 events.
+   * 1 sends one call after another. At most 50. `RELAY_MAX_CONCURRENT_CALLS`.
+   *
+   * @default 10 - chosen with `npm run bench` (bench/results.md, `relayLatency`): with PutEvents
+   * answering in a median 25 ms, 10 calls take a batch of 100 events over 100 aggregates in one round trip
+   */
+  readonly maxConcurrentCalls?: number;
+  /**
+   * The size limit of one `PutEvents` call (and so of one event), as EventBridge counts entry sizes.
+   * An event larger than this is never sent: it is marked FAILED. The PutEvents API reference says
+   * 256 KB, which holds everywhere. AWS announced in January 2026 that EventBridge takes events of
+   * up to 1 MB (AWS Compute Blog, "More room to build: serverless services now support payloads up
+   * to 1 MB"); raise this, up to `Size.mebibytes(1)`, once your region takes them, and give the
+   * code that writes events the same limit (`writeWithOutbox`'s `maxEventBytes`), or it refuses
+   * what the relay could publish. `RELAY_PUT_EVENTS_MAX_BYTES`.
+   *
+   * @default Size.kibibytes(256)
+   */
+  readonly putEventsSizeLimit?: Size;
+  /**
    * `iteratorAgeAlarm` fires when the age of the newest record read (Lambda's `IteratorAge`,
    * maximum per minute) reaches this for 3 minutes in a row: the function is falling behind the stream.
    *
@@ -108,6 +138,7 @@ const DEFAULT_BACKOFF_BASE = Duration.millis(DEFAULT_BACKOFF.baseDelayMs);
 const DEFAULT_BACKOFF_CAP = Duration.millis(DEFAULT_BACKOFF.maxDelayMs);
 const DEFAULT_SAFETY_MARGIN = Duration.millis(DEFAULT_SAFETY_MARGIN_MS);
 const DEFAULT_ITERATOR_AGE_ALARM_THRESHOLD = Duration.minutes(1);
+const DEFAULT_PUT_EVENTS_SIZE_LIMIT = Size.bytes(MAX_PUT_EVENTS_BYTES);
 
 export interface StreamPublisherSettings extends StreamPublisherProps {
   /** Construct class name, for error messages. */
@@ -186,6 +217,8 @@ export abstract class StreamEventPublisher extends Construct {
       [RELAY_BACKOFF_BASE_MS]: String((settings.backoffBase ?? DEFAULT_BACKOFF_BASE).toMilliseconds()),
       [RELAY_BACKOFF_CAP_MS]: String((settings.backoffCap ?? DEFAULT_BACKOFF_CAP).toMilliseconds()),
       [RELAY_SAFETY_MARGIN_MS]: String((settings.safetyMargin ?? DEFAULT_SAFETY_MARGIN).toMilliseconds()),
+      [RELAY_MAX_CONCURRENT_CALLS]: String(settings.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS),
+      [RELAY_PUT_EVENTS_MAX_BYTES]: String((settings.putEventsSizeLimit ?? DEFAULT_PUT_EVENTS_SIZE_LIMIT).toBytes()),
     });
     this.function = created.function;
     this.logGroup = created.logGroup;
@@ -280,6 +313,17 @@ function refuseContradictions(settings: StreamPublisherSettings): void {
   if (base.toMilliseconds() <= 0) throw new Error(`${owner}: backoffBase must be longer than 0 ms`);
   if (base.toMilliseconds() > cap.toMilliseconds()) {
     throw new Error(`${owner}: backoffBase (${base.toMilliseconds()} ms) is longer than backoffCap (${cap.toMilliseconds()} ms)`);
+  }
+  const calls = settings.maxConcurrentCalls;
+  if (calls !== undefined && (!Number.isInteger(calls) || calls < 1 || calls > MAX_CONCURRENT_CALLS_LIMIT)) {
+    throw new Error(`${owner}: maxConcurrentCalls must be a whole number from 1 to ${MAX_CONCURRENT_CALLS_LIMIT}, got ${calls}`);
+  }
+  const sizeLimit = settings.putEventsSizeLimit?.toBytes();
+  if (sizeLimit !== undefined && (sizeLimit < MAX_PUT_EVENTS_BYTES || sizeLimit > MAX_RAISED_PUT_EVENTS_BYTES)) {
+    throw new Error(
+      `${owner}: putEventsSizeLimit must be from 256 KiB (${MAX_PUT_EVENTS_BYTES} bytes, the PutEvents API reference) ` +
+        `to 1 MiB (${MAX_RAISED_PUT_EVENTS_BYTES} bytes, EventBridge's raised limit), got ${sizeLimit} bytes`,
+    );
   }
   const margin = settings.safetyMargin ?? DEFAULT_SAFETY_MARGIN;
   const timeout = settings.functionProps?.timeout ?? settings.functionDefaults.timeout;

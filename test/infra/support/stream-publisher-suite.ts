@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, test } from '@jest/globals';
@@ -72,6 +72,15 @@ export function streamPublisherTests(suite: StreamPublisherSuite): void {
       expect(variables).toMatchObject({ RELAY_BACKOFF_BASE_MS: '100', RELAY_BACKOFF_CAP_MS: '2000', RELAY_SAFETY_MARGIN_MS: '10000' });
     });
 
+    test('10 PutEvents calls in flight by default (RELAY_MAX_CONCURRENT_CALLS), and a 256 KiB size limit (RELAY_PUT_EVENTS_MAX_BYTES)', () => {
+      expect(environment(template)).toMatchObject({ RELAY_MAX_CONCURRENT_CALLS: '10', RELAY_PUT_EVENTS_MAX_BYTES: '262144' });
+    });
+
+    test('maxConcurrentCalls and putEventsSizeLimit set the variables', () => {
+      const variables = environment(build({ maxConcurrentCalls: 1, putEventsSizeLimit: Size.mebibytes(1) }).template);
+      expect(variables).toMatchObject({ RELAY_MAX_CONCURRENT_CALLS: '1', RELAY_PUT_EVENTS_MAX_BYTES: '1048576' });
+    });
+
     test('the props win over functionProps.environment', () => {
       expect(environment(build({ functionProps: { environment: { RELAY_BACKOFF_CAP_MS: '1' } } }).template).RELAY_BACKOFF_CAP_MS).toBe('5000');
     });
@@ -94,6 +103,17 @@ export function streamPublisherTests(suite: StreamPublisherSuite): void {
 
     test('refuses a zero backoff base', () => {
       expect(() => build({ backoffBase: Duration.millis(0) })).toThrow(new RegExp(`${owner}: backoffBase must be longer than 0 ms`));
+    });
+
+    test('refuses maxConcurrentCalls outside 1–50 or not whole', () => {
+      for (const calls of [0, 51, 2.5]) {
+        expect(() => build({ maxConcurrentCalls: calls })).toThrow(new RegExp(`${owner}: maxConcurrentCalls must be a whole number from 1 to 50, got ${calls}`));
+      }
+    });
+
+    test('refuses a putEventsSizeLimit below 256 KiB or above 1 MiB', () => {
+      expect(() => build({ putEventsSizeLimit: Size.kibibytes(128) })).toThrow(new RegExp(`${owner}: putEventsSizeLimit must be from 256 KiB .* got 131072 bytes`));
+      expect(() => build({ putEventsSizeLimit: Size.mebibytes(2) })).toThrow(new RegExp(`${owner}: putEventsSizeLimit must be from 256 KiB .* got 2097152 bytes`));
     });
 
     test('refuses a safety margin not shorter than the function timeout', () => {

@@ -253,3 +253,71 @@ describe('relayEvents: metrics', () => {
     expect(outcome.batchItemFailures).toEqual([]);
   });
 });
+
+describe('relayEvents: calls in flight at once', () => {
+  /** A bus that holds every call until `release()`, to see which calls are in flight together. */
+  class GatedBus extends FakeEventBus {
+    private waiting: Array<() => void> = [];
+    inFlight = 0;
+    maxInFlight = 0;
+    override async putEvents(entries: Parameters<FakeEventBus['putEvents']>[0]) {
+      this.inFlight++;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.inFlight--;
+      return super.putEvents(entries);
+    }
+    /** Lets every held call answer, then waits for the relay to send what it sends next. */
+    async release(): Promise<number> {
+      const held = this.waiting.splice(0);
+      held.forEach((resolve) => resolve());
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+      return held.length;
+    }
+  }
+  const spread = (count: number, aggregates: number) =>
+    Array.from({ length: count }, (_, i) => ({ ...item(i + 1, { aggregateId: `thing-${i % aggregates}` }) }));
+
+  it('sends the calls of 100 events over 10 aggregates together, one call per aggregate', async () => {
+    const bus = new GatedBus();
+    const relaying = relayEvents(spread(100, 10), ports({ publisher: bus, maxConcurrentCalls: 10 }));
+    await bus.release();
+    expect(bus.maxInFlight).toBe(10);
+    while ((await bus.release()) > 0);
+    const outcome = await relaying;
+    expect(outcome.published).toHaveLength(100);
+    expect(bus.calls.map((call) => new Set(call.map((e) => (JSON.parse(e.Detail) as { aggregateId: string }).aggregateId)).size)).toEqual(Array(10).fill(1));
+  });
+
+  it('keeps to maxConcurrentCalls, and to one call at a time for one aggregate', async () => {
+    const capped = new GatedBus();
+    const relaying = relayEvents(spread(100, 100), ports({ publisher: capped, maxConcurrentCalls: 3 }));
+    while ((await capped.release()) > 0);
+    await relaying;
+    expect(capped.maxInFlight).toBe(3);
+
+    const single = new GatedBus();
+    const relayingOne = relayEvents(spread(30, 1), ports({ publisher: single, maxConcurrentCalls: 10 }));
+    while ((await single.release()) > 0);
+    await relayingOne;
+    expect(single.maxInFlight).toBe(1);
+    expect(single.deliveredVersions()).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  it('lets the calls in flight finish when one call is refused, and checkpoints at the first unsettled record', async () => {
+    // thing-1's call is refused for good; thing-0's and thing-2's calls, in flight with it, still land.
+    const bus = new FakeEventBus((entries) => {
+      if (entries.some((e) => JSON.parse(e.Detail).aggregateId === 'thing-1')) throw new NamedError('AccessDeniedException', 'no');
+      return 'accept-all';
+    });
+    const outcome = await relayEvents(spread(30, 3), ports({ publisher: bus, maxConcurrentCalls: 3 }));
+    expect(bus.calls).toHaveLength(3);
+    expect(outcome.batchItemFailures).toEqual([{ itemIdentifier: '0002' }]);
+    expect(outcome.published).toHaveLength(20);
+    expect(outcome.published.every((p) => p.envelope?.aggregateId !== 'thing-1')).toBe(true);
+  });
+
+  it('refuses a maxConcurrentCalls that is not a positive integer', async () => {
+    await expect(relayEvents(items(1), ports({ publisher: new FakeEventBus(), maxConcurrentCalls: 0 }))).rejects.toThrow('maxConcurrentCalls must be an integer ≥ 1, got 0');
+  });
+});
