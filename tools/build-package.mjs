@@ -1,9 +1,16 @@
 // `npm run build` (and `npm pack`, through `prepack`): compiles the package's entry modules
-// (tsconfig.build.json) into dist/, and copies beside them the files the local runtime opens by
-// path: the emulator launcher and the requirements its venv is made from.
+// (tsconfig.build.json) into dist/ as CommonJS with .d.ts, adds an ES module of each runtime entry
+// for bundlers, and copies the files the local runtime opens by path: the emulator launcher and
+// the requirements its venv is made from.
+//
+// Why the ES modules: a service's Lambda imports `dualwrite/runtime` and the app's esbuild bundles
+// it. From CommonJS esbuild keeps every module the entry requires (the consumer's Powertools too,
+// in a function that only writes); from an ES module (package.json's `import` condition) it keeps
+// what the function uses. Dependencies stay imports, resolved from the app's node_modules.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { buildSync } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +20,19 @@ const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve('types
 
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+for (const entry of ['runtime', 'runtime-cdc']) {
+  buildSync({
+    entryPoints: [path.join(root, 'exports', `${entry}.ts`)],
+    outfile: path.join(dist, 'esm', `${entry}.mjs`),
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
 
 // In dist/ the runtime's project root is dist/ itself (local/template.ts), so the paths stay as in the repo.
 for (const file of ['local/emulator/moto_launcher.py', 'requirements-dev.txt']) {
