@@ -104,10 +104,11 @@ describe('examples/inventory-reservations, installed from the packed tarball', (
     api = apiClient(loadStackOutputs(path.join(app, '.local', 'outputs.json')).values);
   }, SETUP_TIMEOUT_MS);
 
+  // Removing the temporary install (aws-cdk-lib and all) takes a while on a busy machine.
   afterAll(async () => {
     await stop(local);
     rmSync(work, { recursive: true, force: true });
-  }, 60_000);
+  }, 240_000);
 
   it('installs the package with its compiled entry points and no TypeScript sources', () => {
     const installed = path.join(app, 'node_modules', 'dualwrite', 'dist', 'exports');
