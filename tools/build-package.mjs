@@ -21,10 +21,16 @@ const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve('types
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 
-for (const entry of ['runtime', 'runtime-cdc']) {
+// The relay's handler too: OutboxRelay bundles it from the package (own-handler-entry.ts picks the .mjs).
+const esModules = {
+  'exports/runtime.ts': 'esm/runtime.mjs',
+  'exports/runtime-cdc.ts': 'esm/runtime-cdc.mjs',
+  'lambdas/dualwrite/relay/handler.ts': 'lambdas/dualwrite/relay/handler.mjs',
+};
+for (const [source, target] of Object.entries(esModules)) {
   buildSync({
-    entryPoints: [path.join(root, 'exports', `${entry}.ts`)],
-    outfile: path.join(dist, 'esm', `${entry}.mjs`),
+    entryPoints: [path.join(root, source)],
+    outfile: path.join(dist, target),
     bundle: true,
     packages: 'external',
     format: 'esm',
