@@ -9,7 +9,7 @@
  * Python function, an unknown resource type) is refused with the resources named.
  */
 import { parseArgs } from 'node:util';
-import { synthesizeCdkApp } from '../local/cdk-app';
+import { appInvocation, CdkAppError, synthesizeCdkApp } from '../local/cdk-app';
 import { startLocalRuntime } from '../local/runtime';
 import { runUntilSignalled } from '../local/start';
 
@@ -48,6 +48,14 @@ function parseCommandLine(argv: string[]): { app?: string; stack?: string } {
 
 const args = parseCommandLine(process.argv.slice(2));
 const projectRoot = process.cwd();
+try {
+  // Before anything starts: a folder with no app to run is told so, and nothing is started for it.
+  appInvocation({ projectRoot, ...(args.app !== undefined ? { appCommand: args.app } : {}) });
+} catch (error) {
+  if (!(error instanceof CdkAppError)) throw error;
+  process.stderr.write(`[local] ${error.message}\n`);
+  process.exit(1);
+}
 void runUntilSignalled(() =>
   startLocalRuntime({
     projectRoot,
