@@ -15,14 +15,19 @@ import { CUSTOMER_EVENT_SOURCE } from '../lambdas/service/customers/customer';
 import { customerPartitionKey, STATE_SORT_KEY } from '../lambdas/service/keys';
 import { ORDER_EVENT_SOURCE } from '../lambdas/service/orders/order';
 import { PAYMENT_EVENT_SOURCE } from '../lambdas/service/payments/payment';
-import { ChangeDataCapture } from './constructs/change-data-capture';
-import { IdempotentEventConsumer } from './constructs/idempotent-event-consumer';
+import {
+  ChangeDataCapture,
+  grantTableItemActions,
+  IDEMPOTENCY_RECORD_ACTIONS,
+  IdempotentEventConsumer,
+  ITEM_READ_WRITE_ACTIONS,
+  OutboxRelay,
+  OutboxTable,
+} from '../exports/cdk';
+// Beyond the package's API: the sample's own API function and dashboard reuse the constructs' internals.
 import { deadLetterQueueDepthMetric, iteratorAgeMetric } from './constructs/internal/alarms';
 import { createNodejsFunction } from './constructs/internal/lambda-function';
 import type { StreamEventPublisher } from './constructs/internal/stream-publisher';
-import { OutboxRelay } from './constructs/outbox-relay';
-import { OutboxTable } from './constructs/outbox-table';
-import { IDEMPOTENCY_RECORD_ACTIONS, ITEM_READ_WRITE_ACTIONS, grantTableItemActions } from './constructs/table-grants';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const entry = (relativePath: string): string => path.join(REPO_ROOT, relativePath);

@@ -7,6 +7,7 @@
  * functions of the template.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -73,11 +74,15 @@ function logStreamName(): string {
   return `${day}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
 }
 
-/** Node can load the TypeScript worker only through tsx, also when the caller runs under Jest. */
-const WORKER_FILE = path.join(__dirname, 'lambda-worker.ts');
+/**
+ * From this repository, Node can load the TypeScript worker only through tsx, also when the caller
+ * runs under Jest. The installed package ships the compiled worker (and no tsx), loaded as is.
+ */
+const WORKER_SOURCE = path.join(__dirname, 'lambda-worker.ts');
 const WORKER_BOOTSTRAP = (() => {
+  if (!existsSync(WORKER_SOURCE)) return `require(${JSON.stringify(path.join(__dirname, 'lambda-worker.js'))});`;
   const tsxApi = createRequire(__filename).resolve('tsx/cjs/api');
-  return `require(${JSON.stringify(tsxApi)}).require(${JSON.stringify(WORKER_FILE)}, ${JSON.stringify(WORKER_FILE)});`;
+  return `require(${JSON.stringify(tsxApi)}).require(${JSON.stringify(WORKER_SOURCE)}, ${JSON.stringify(WORKER_SOURCE)});`;
 })();
 
 class ExecutionEnvironment {

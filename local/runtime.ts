@@ -21,7 +21,7 @@ import type { PseudoParameters } from './intrinsics';
 import { consoleLog, errorMessage, type RuntimeLog } from './log';
 import { resolveOutputs, writeOutputsFile, type LocalApiEndpoint } from './outputs';
 import { provisionResources, type AwsClients } from './resources';
-import { synthesizeStack } from './synth';
+import { notEmulatedMessage, resourcesNotEmulated } from './emulation-check';
 import { PROJECT_ROOT, type SynthesizedStack } from './template';
 import { TtlDeletions } from './ttl-deletions';
 import type { LocalFaults } from './faults';
@@ -35,11 +35,21 @@ export interface LocalRuntimeOptions {
   emulatorPort?: number;
   /** An emulator that is already running: nothing is started. @default AWS_ENDPOINT_URL */
   endpoint?: string;
-  /** @default OUTPUTS_FILE, else `.local/outputs.json` (relative paths: to the project root) */
+  /** @default OUTPUTS_FILE, else `.local/outputs.json` (relative paths: to `projectRoot`) */
   outputsFile?: string;
+  /**
+   * The app's folder: relative `outputsFile` and `outdir` paths are resolved against it.
+   * @default this repository (the sample service); `npx dualwrite-local` passes the installing app's folder
+   */
+  projectRoot?: string;
+  /**
+   * Synthesizes the app into `outdir` (absolute) with asset metadata on, so that each function
+   * names its bundle. @default the sample service, in this process (local/synth.ts)
+   */
+  synthesize?: (outdir: string, stackName: string | undefined) => SynthesizedStack | Promise<SynthesizedStack>;
   /** @default the app's default stack name */
   stackName?: string;
-  /** Cloud assembly directory. @default LOCAL_CDK_OUT, else `.local/cdk.out` (relative paths: to the project root) */
+  /** Cloud assembly directory. @default LOCAL_CDK_OUT, else `.local/cdk.out` (relative paths: to `projectRoot`) */
   outdir?: string;
   /**
    * Milliseconds between two sweeps of the TTL emulation (moto ignores TTL); 0: none, only
@@ -92,7 +102,8 @@ const STOP_GRACE_MS = 3_000;
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = options.log ?? consoleLog({ debug: process.env.LOCAL_DEBUG === '1' || process.env.LOCAL_DEBUG === 'true' });
   const port = options.port ?? portFromEnv('PORT', 3000);
-  const outputsFile = path.resolve(PROJECT_ROOT, options.outputsFile ?? process.env.OUTPUTS_FILE ?? path.join('.local', 'outputs.json'));
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+  const outputsFile = path.resolve(projectRoot, options.outputsFile ?? process.env.OUTPUTS_FILE ?? path.join('.local', 'outputs.json'));
   const externalEndpoint = options.endpoint ?? nonEmpty(process.env.AWS_ENDPOINT_URL);
 
   let emulator: RunningEmulator | undefined;
@@ -139,16 +150,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let stack: SynthesizedStack;
     try {
       log.info('synthesizing the CDK app (bundling the functions with esbuild)…');
-      stack = synthesizeStack({
-        outdir: options.outdir ?? nonEmpty(process.env.LOCAL_CDK_OUT) ?? path.join('.local', 'cdk.out'),
-        ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
-        context: { 'aws:cdk:enable-asset-metadata': true },
-      });
+      const outdir = path.resolve(projectRoot, options.outdir ?? nonEmpty(process.env.LOCAL_CDK_OUT) ?? path.join('.local', 'cdk.out'));
+      stack = await (options.synthesize ?? synthesizeSample)(outdir, options.stackName);
     } catch (error) {
       emulator = await emulatorStarting?.catch(() => undefined);
       throw new LocalRuntimeStartError(`Synthesizing the CDK app failed: ${errorMessage(error)}. Run \`npx cdk synth\` to see the full error.`, {
         cause: error,
       });
+    }
+    const notEmulated = resourcesNotEmulated(stack.template);
+    if (notEmulated.length > 0) {
+      emulator = await emulatorStarting?.catch(() => undefined);
+      throw new LocalRuntimeStartError(notEmulatedMessage(stack.stackName, notEmulated));
     }
     try {
       refuseInvalidFilterCriteria(stack.template);
@@ -304,6 +317,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
     throw new LocalRuntimeStartError(`The local runtime could not start: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/**
+ * The sample service, synthesized in this process. Loaded on first use only: the installed package
+ * ships the runtime without the sample, and `npx dualwrite-local` always passes its own `synthesize`.
+ */
+async function synthesizeSample(outdir: string, stackName: string | undefined): Promise<SynthesizedStack> {
+  // A computed specifier, so that the package build does not follow it into the sample.
+  const { synthesizeStack } = (await import(path.join(__dirname, 'synth'))) as {
+    synthesizeStack(options: { outdir: string; stackName?: string; context?: Record<string, unknown> }): SynthesizedStack;
+  };
+  return synthesizeStack({
+    outdir,
+    ...(stackName !== undefined ? { stackName } : {}),
+    context: { 'aws:cdk:enable-asset-metadata': true },
+  });
 }
 
 /** Fails fast, before the slow steps, if the API port is taken (it is bound for real only at the end). */

@@ -19,7 +19,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Lambda runs in UTC; the function workers share this process's time zone.
 process.env.TZ ??= 'UTC';
 
-async function main(): Promise<void> {
+/**
+ * Starts a runtime with `start`, prints the ready line, and stops it on Ctrl-C or SIGTERM: the
+ * process side of `npm start`, shared with `npx dualwrite-local` (exports/dualwrite-local.ts).
+ */
+export async function runUntilSignalled(start: () => Promise<LocalRuntime> = () => startLocalRuntime({ inspector: {} })): Promise<void> {
   let runtime: LocalRuntime | undefined;
   let stopRequested = false;
   let firstSignalAt: number | undefined;
@@ -48,7 +52,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   try {
-    runtime = await startLocalRuntime({ inspector: {} });
+    runtime = await start();
   } catch (error) {
     const message = error instanceof LocalRuntimeStartError ? error.message : `The local runtime could not start: ${errorMessage(error)}`;
     process.stderr.write(`\n[local] ${message}\n`);
@@ -65,4 +69,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${readyLine({ apiUrl: runtime.apiUrl, ...(runtime.inspectorUrl !== undefined ? { inspectorUrl: runtime.inspectorUrl } : {}), endpoint: runtime.endpoint, outputsFile })}\n`);
 }
 
-void main();
+if (require.main === module) void runUntilSignalled();

@@ -1,5 +1,4 @@
-import { getIntegerFromEnv } from '../dualwrite/config';
-import { DEFAULT_OUTBOX_TTL_SECONDS } from '../dualwrite/outbox';
+import { DEFAULT_OUTBOX_TTL_SECONDS, getIntegerFromEnv } from '../../exports/runtime';
 
 /** Environment variable of the outbox items' time to live, in seconds (API and payments consumer). */
 export const OUTBOX_TTL_SECONDS_ENV = 'OUTBOX_TTL_SECONDS';

@@ -5,10 +5,11 @@ import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { OUTBOX_SORT_KEY_PREFIX } from '../../lambdas/dualwrite/outbox';
 import { RUNBOOK_SECTIONS } from './internal/alarms';
+import { ownHandlerEntry } from './internal/own-handler-entry';
 import { type StreamPublisherProps, StreamEventPublisher } from './internal/stream-publisher';
 
 /** The generic relay handler shipped with dualwrite (used as is; it knows no domain). */
-export const RELAY_HANDLER_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'dualwrite', 'relay', 'handler.ts');
+export const RELAY_HANDLER_ENTRY = ownHandlerEntry(path.join(__dirname, '..', '..', 'lambdas', 'dualwrite', 'relay', 'handler'));
 
 /** Only new outbox items: an update (the FAILED mark) or a TTL delete must not republish. */
 export const OUTBOX_INSERT_FILTER = FilterCriteria.filter({

@@ -27,7 +27,10 @@ export interface ToolIo {
 export const processIo: ToolIo = { stdout: process.stdout, stderr: process.stderr };
 
 /** The flags of `argv` (`--name value`, no positionals) as `options` describes them; anything else is a UsageError. */
-export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O) {
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: readonly string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>>['values'] {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error: unknown) {

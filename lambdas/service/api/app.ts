@@ -11,7 +11,7 @@ import { errorResponse } from '../http/error-response';
 import { correlationIdOf, decodeBody, lowerCaseHeaders, readJsonBody, type ApiRequest } from '../http/request';
 import { emptyResponse, jsonResponse } from '../http/response';
 import { requirePathId } from '../http/validation';
-import { traced } from '../../dualwrite/tracing';
+import { traced } from '../../../exports/runtime';
 import { logger as defaultLogger, tracer as defaultTracer } from '../observability';
 import type { OrderRepository } from '../orders/order-repository';
 import { parseCancelOrderRequest, parsePlaceOrderRequest } from '../orders/order-requests';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyHandler } from 'aws-lambda';
-import { getStringFromEnv } from '../../dualwrite/config';
+import { getStringFromEnv } from '../../../exports/runtime';
 import { documentClient, idempotencyStoreOn } from '../clients';
 import { outboxTtlSecondsFromEnv } from '../config';
 import { DynamoDbCustomerRepository } from '../customers/dynamodb-customer-repository';

@@ -1,4 +1,4 @@
-import { makeChangeDataCaptureHandler } from '../../dualwrite/cdc/change-data-capture';
+import { makeChangeDataCaptureHandler } from '../../../exports/runtime-cdc';
 import { mapCustomerChange } from './customer-change-mapper';
 
 /**

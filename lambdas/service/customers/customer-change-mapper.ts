@@ -1,4 +1,4 @@
-import type { NewEventInput } from '../../dualwrite/envelope';
+import type { NewEventInput } from '../../../exports/runtime';
 import { STATE_SORT_KEY } from '../keys';
 import { CUSTOMER_AGGREGATE_TYPE, CUSTOMER_EVENT_SOURCE, CUSTOMER_TRACKED_FIELDS } from './customer';
 

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../../dualwrite/dynamodb-errors';
+import { isConditionalCheckFailed } from '../../../exports/runtime';
 import { NotFoundError, VersionConflictError } from '../errors';
 import { customerPartitionKey, STATE_SORT_KEY } from '../keys';
 import type { Customer } from './customer';

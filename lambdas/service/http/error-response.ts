@@ -1,6 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { EnvelopeTooLargeError } from '../../dualwrite/envelope';
-import { ConcurrencyConflictError } from '../../dualwrite/transactional-outbox-writer';
+import { ConcurrencyConflictError, EnvelopeTooLargeError } from '../../../exports/runtime';
 import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../../dualwrite/envelope';
+import type { EventEnvelope } from '../../../exports/runtime';
 import type { Order, OrderStatus } from './order';
 
 /** What the order use cases need from storage (the port; `dynamodb-order-repository.ts` is the adapter). */

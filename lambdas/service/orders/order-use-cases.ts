@@ -1,4 +1,4 @@
-import { newEnvelope } from '../../dualwrite/envelope';
+import { newEnvelope } from '../../../exports/runtime';
 import { NotFoundError, VersionConflictError } from '../errors';
 import type { RequestContext, UseCaseEnvironment } from '../use-case-context';
 import { cancelled, orderCancelledEvent, orderPlacedEvent, placeNewOrder, type Order, type OrderStatus } from './order';

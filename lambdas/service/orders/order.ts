@@ -1,4 +1,4 @@
-import type { NewEventInput } from '../../dualwrite/envelope';
+import type { NewEventInput } from '../../../exports/runtime';
 import { IllegalTransitionError, ValidationError } from '../errors';
 
 export const ORDER_EVENT_SOURCE = 'dualwrite.orders';

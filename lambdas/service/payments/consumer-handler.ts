@@ -1,4 +1,4 @@
-import { getStringFromEnv } from '../../dualwrite/config';
+import { getStringFromEnv } from '../../../exports/runtime';
 import { documentClient, idempotencyStoreOn } from '../clients';
 import { outboxTtlSecondsFromEnv } from '../config';
 import { logger, tracer } from '../observability';

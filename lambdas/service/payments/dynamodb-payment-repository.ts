@@ -1,7 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { EventEnvelope } from '../../dualwrite/envelope';
+import { ConcurrencyConflictError, type EventEnvelope, writeWithOutbox } from '../../../exports/runtime';
 import type { OutboxWriteOptions } from '../config';
-import { ConcurrencyConflictError, writeWithOutbox } from '../../dualwrite/transactional-outbox-writer';
 import { VersionConflictError } from '../errors';
 import { CACHE_SORT_KEY, orderPartitionKey, paymentPartitionKey, STATE_SORT_KEY } from '../keys';
 import type { CapturedPayment, PaymentRequest, PaymentView } from './payment';

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../../dualwrite/envelope';
+import type { EventEnvelope } from '../../../exports/runtime';
 import type { CapturedPayment, PaymentRequest, PaymentView } from './payment';
 
 /** Storage port of the payments flow (listen to yourself); `dynamodb-payment-repository.ts` is the adapter. */

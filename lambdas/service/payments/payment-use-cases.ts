@@ -1,4 +1,4 @@
-import { newEnvelope, type EventEnvelope } from '../../dualwrite/envelope';
+import { type EventEnvelope, newEnvelope } from '../../../exports/runtime';
 import { IllegalTransitionError, NotFoundError } from '../errors';
 import { getOrder } from '../orders/order-use-cases';
 import type { OrderRepository } from '../orders/order-repository';

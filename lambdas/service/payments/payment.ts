@@ -1,4 +1,4 @@
-import type { EventEnvelope, NewEventInput } from '../../dualwrite/envelope';
+import type { EventEnvelope, NewEventInput } from '../../../exports/runtime';
 
 export const PAYMENT_EVENT_SOURCE = 'dualwrite.payments';
 export const PAYMENT_AGGREGATE_TYPE = 'Payment';

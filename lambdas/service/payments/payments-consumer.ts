@@ -1,8 +1,4 @@
-import {
-  makeIdempotentEventConsumer,
-  type IdempotentEventConsumerHandler,
-  type IdempotentEventConsumerOptions,
-} from '../../dualwrite/consumer/idempotent-event-consumer';
+import { type IdempotentEventConsumerHandler, type IdempotentEventConsumerOptions, makeIdempotentEventConsumer } from '../../../exports/runtime';
 import type { PaymentRepository } from './payment-repository';
 import { capturePayment, type CaptureOutcome } from './payment-use-cases';
 

@@ -1,4 +1,4 @@
-import { getStringFromEnv } from '../../dualwrite/config';
+import { getStringFromEnv } from '../../../exports/runtime';
 import { documentClient, idempotencyStoreOn } from '../clients';
 import { logger, tracer } from '../observability';
 import { DynamoDbTimelineRepository } from './dynamodb-timeline-repository';

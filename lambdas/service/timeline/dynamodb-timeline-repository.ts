@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../../dualwrite/dynamodb-errors';
+import { isConditionalCheckFailed } from '../../../exports/runtime';
 import { aggregatePartitionKey, TIMELINE_SORT_KEY } from '../keys';
 import type { Timeline, TimelineEntry } from './timeline';
 import type { TimelineRepository } from './timeline-repository';

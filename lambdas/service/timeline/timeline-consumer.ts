@@ -1,8 +1,4 @@
-import {
-  makeIdempotentEventConsumer,
-  type IdempotentEventConsumerHandler,
-  type IdempotentEventConsumerOptions,
-} from '../../dualwrite/consumer/idempotent-event-consumer';
+import { type IdempotentEventConsumerHandler, type IdempotentEventConsumerOptions, makeIdempotentEventConsumer } from '../../../exports/runtime';
 import { recordInTimeline, type TimelineOutcome } from './timeline-use-cases';
 import type { TimelineRepository } from './timeline-repository';
 

@@ -1,5 +1,4 @@
-import type { EventEnvelope } from '../../dualwrite/envelope';
-import { decideByVersion, EarlyEventError } from '../../dualwrite/consumer/ordering-guard';
+import { decideByVersion, EarlyEventError, type EventEnvelope } from '../../../exports/runtime';
 import { NotFoundError } from '../errors';
 import { aggregatePartitionKey } from '../keys';
 import type { TimelineEntry } from './timeline';

@@ -4,16 +4,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import * as path from 'node:path';
 
 /** CloudWatch metrics namespace shared by every dualwrite function (Powertools Metrics reads it). */
 const METRICS_NAMESPACE = 'dualwrite';
-
-/**
- * Bundled in place of the `semver` package (28 KiB): only aws-xray-sdk-core's AWS SDK v2 patcher uses
- * it, for one `gte` this project never reaches (lambdas/dualwrite/bundling/semver-gte.ts says why).
- */
-const SEMVER_STAND_IN = path.join(__dirname, '..', '..', '..', 'lambdas', 'dualwrite', 'bundling', 'semver-gte.ts');
 
 /** docs/design.md#topology fixes the Lambda runtime; cdk-nag's AwsSolutions-L1 wants the newest of the family. */
 const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -83,7 +76,6 @@ export function createNodejsFunction(
     externalModules: ['@aws-sdk/*'],
     forceDockerBundling: false,
     ...overrides.bundling,
-    esbuildArgs: { '--alias': `semver=${SEMVER_STAND_IN}`, ...overrides.bundling?.esbuildArgs },
   };
   const environment: Record<string, string> = {
     POWERTOOLS_SERVICE_NAME: defaults.serviceName,
