@@ -43,6 +43,12 @@ export interface SqsDeliveryPlan {
    * deleted anything: every message comes back after the queue's visibility timeout.
    */
   crashBeforeAck?: boolean;
+  /**
+   * Message ids the function refuses (a poison message): they are not given to the function, count
+   * as failed and stay in the queue, so that the queue's redrive policy moves them to its DLQ after
+   * `maxReceiveCount` receives.
+   */
+  refused?: string[];
 }
 
 export interface EventSourceFaults {

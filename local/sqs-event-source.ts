@@ -134,7 +134,12 @@ export class SqsEventSource {
 
     const fn = this.options.function;
     const plan = this.options.faults?.planSqsDelivery?.({ source: this.options.name, functionName: fn.functionName, records: matching });
-    const delivered = plan?.records ?? matching;
+    const refused = new Set(plan?.refused ?? []);
+    const delivered = (plan?.records ?? matching).filter((record) => !refused.has(record.messageId));
+    if (delivered.length === 0) {
+      this.options.log.warn(`${this.options.name}: fault injected: ${refused.size} poison message(s) refused; they stay in the queue`);
+      return;
+    }
     let result = await fn.invoke({ Records: delivered });
     if (plan?.duplicate === true && !this.stopped) result = await fn.invoke({ Records: delivered });
     if (this.stopped) return; // the runtime is shutting down: leave the batch to its visibility timeout
@@ -149,7 +154,8 @@ export class SqsEventSource {
       );
       return;
     }
-    const failed = reportBatchItemFailures ? failedItemIdentifiers(result.payload, matching.map((record) => record.messageId)) : [];
+    const reported = reportBatchItemFailures ? failedItemIdentifiers(result.payload, delivered.map((record) => record.messageId)) : [];
+    const failed = reported === 'all' ? reported : [...reported, ...refused];
     if (failed === 'all') {
       this.options.log.warn(`${this.options.name}: invalid batchItemFailures; the whole batch of ${matching.length} stays in the queue`);
       return;
