@@ -56,8 +56,23 @@ export interface EventSourceFaults {
   planSqsDelivery?(context: DeliveryContext<SQSRecord>): SqsDeliveryPlan | undefined;
 }
 
+/**
+ * Test seam: other code for a function of the template, e.g. a relay or a consumer broken on
+ * purpose, so that a test can check that a chaos run reports the breakage (a negative control).
+ * Only the runtime's tests and chaos runs pass it; nothing deployed can.
+ */
+export interface FunctionCodeOverride {
+  /** The function's logical id starts with this (`RelayFunction`, `TimelineConsumerFunction`). */
+  logicalIdPrefix: string;
+  /** A CommonJS module (e.g. an esbuild bundle of a test fixture). */
+  modulePath: string;
+  /** @default handler */
+  exportName?: string;
+}
+
 export interface LocalFaults {
   /** `AWS_ENDPOINT_URL` of the Lambda workers. @default the emulator's endpoint */
   awsEndpoint?: string;
   eventSources?: EventSourceFaults;
+  functionCode?: readonly FunctionCodeOverride[];
 }
