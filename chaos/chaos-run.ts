@@ -1,7 +1,8 @@
 /**
- * One chaos run, in-process: emulator → fault proxy → local runtime with the fault plan → capture
- * queue on the bus → N commands over the three flows and the naive dual write → settle (faults off,
- * wait until quiet, redrive as an operator would) → evidence → report.
+ * One chaos run: emulator → fault proxy → local runtime (a child process, killed and restarted
+ * mid-run) with the fault plan → capture queue on the bus → N commands over the three flows and the
+ * naive dual write → settle (faults on until everything is applied, redrive as an operator would)
+ * → evidence → report.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,8 +15,6 @@ import { ulid } from 'ulid';
 import { DEFAULT_OUTBOX_TTL_SECONDS } from '../lambdas/dualwrite/outbox';
 import { EventBridgePublisher } from '../lambdas/dualwrite/relay/eventbridge-publisher';
 import { LOCAL_AWS_REGION, startEmulator, type RunningEmulator } from '../local/emulator';
-import { silentLog, type RuntimeLog } from '../local/log';
-import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { apiClient, type ApiClient, type ApiResponse } from '../tools/client/api-client';
 import type { ToolIo } from '../tools/lib/cli';
 import { loadStackOutputs } from '../tools/lib/outputs';
@@ -42,6 +41,7 @@ import { DEFAULT_FAULT_RATES, FaultPlan, type FaultKind, type FaultRates } from 
 import { startFaultProxy, type RunningFaultProxy } from './fault-proxy';
 import { measurePattern, violations, type PatternCounts, type PatternEvidence } from './invariants';
 import { derivedRandom, integerBetween, type Random } from './prng';
+import { startRuntimeProcess, type RuntimeProcess } from './runtime-process';
 
 export interface ChaosOptions {
   commands: number;
@@ -53,8 +53,8 @@ export interface ChaosOptions {
   io: ToolIo;
   /** Draw the progress bar even when stderr is not a terminal. */
   progress?: boolean;
-  /** The runtime's own log (quiet by default: a chaos run makes it noisy on purpose). */
-  log?: RuntimeLog;
+  /** The whole local runtime is killed with SIGKILL this many times during the commands, and started again. @default 1 */
+  runtimeKills?: number;
   /** Give up settling after this long; what is still undelivered then counts as lost. @default 10 min, or 0.6 s per command if longer */
   settleTimeoutMs?: number;
   /** Directory for the run's outputs file and cloud assembly. @default .local/chaos */
@@ -85,8 +85,8 @@ export interface ChaosReport {
    * `cancelRaces`: payment requests followed at once by a cancel of the same order.
    */
   payments: { captured: number; rejected: number; capturedAfterCancel: number; cancelRaces: number };
-  /** Logical commands that committed more than one change (a lost answer retried, a refused transaction retried): must be 0. */
-  commandsAppliedTwice: number;
+  /** Logical commands that committed more than one change (a lost answer retried, a refused transaction retried, a killed runtime): must be 0. */
+  commandsAppliedTwice: { count: number; which: string[] };
   /** Poison events: picked, refused until they reached a consumer DLQ, then redriven: how many are in a view exactly once. */
   poison: { events: number; reachedDeadLetterQueue: number; appliedOnce: number };
   /** Command outcomes by HTTP status (and `naive-ok`, `naive-putevents-error`…). */
@@ -111,7 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const workDir = path.resolve(options.workDir ?? path.join('.local', 'chaos'));
   let emulator: RunningEmulator | undefined;
   let proxy: RunningFaultProxy | undefined;
-  let runtime: LocalRuntime | undefined;
+  let runtime: RuntimeProcess | undefined;
   const clients: Array<{ destroy(): void }> = [];
   const note = (line: string) => options.io.stderr.write(`[chaos] ${line}\n`);
   try {
@@ -129,15 +129,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       planTransactWrite: (itemCount) => plan.planTransactWrite(itemCount),
     });
     plan.active = false; // nothing to fault while the runtime provisions
-    runtime = await startLocalRuntime({
-      endpoint: emulator.endpoint,
-      port: 0,
+    const hostConfig = {
+      emulatorEndpoint: emulator.endpoint,
+      awsEndpoint: proxy.endpoint,
       outputsFile: path.join(workDir, 'outputs.json'),
       outdir: path.join(workDir, 'cdk.out'),
-      ttlSweepIntervalMs: 0,
-      faults: { awsEndpoint: proxy.endpoint, eventSources, ...(options.functionCode !== undefined ? { functionCode: options.functionCode } : {}) },
-      log: options.log ?? silentLog,
-    });
+      ...(options.functionCode !== undefined ? { functionCode: options.functionCode } : {}),
+    };
+    runtime = await startRuntimeProcess(hostConfig, eventSources);
     const outputs = runtime.outputs;
     const direct = { endpoint: emulator.endpoint, region: LOCAL_AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
     const viaProxy = { ...direct, endpoint: proxy.endpoint };
@@ -162,9 +161,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // A crashed consumer's messages come back after the visibility timeout: a few seconds, not the stack's minutes.
     const consumerQueues = [outputs.TimelineQueueUrl!, outputs.PaymentsQueueUrl!];
-    for (const queueUrl of consumerQueues) {
-      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: '3' } }));
-    }
+    // The runtime sets the stack's attributes again each time it starts: after a restart too.
+    const shortenVisibility = async () => {
+      for (const queueUrl of consumerQueues) {
+        await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: '3' } }));
+      }
+    };
+    await shortenVisibility();
     plan = new FaultPlan(options.seed, options.rates ?? DEFAULT_FAULT_RATES, { maxReceiveCount: await maxReceiveCountOf(sqs, consumerQueues[0]!) });
 
     const driver = new Driver(
@@ -180,16 +183,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if ((await capture.drain().catch(() => 0)) === 0) await delay(500);
       }
     })();
+    // The kills come at seeded points of the commands phase, with commands in flight.
+    const killRandom = derivedRandom(options.seed, 'kill');
+    const killAt = Array.from({ length: options.runtimeKills ?? 1 }, () => Math.max(1, Math.floor(options.commands * (0.2 + 0.6 * killRandom())))).sort((x, y) => x - y);
+    const killAndRestart = async () => {
+      driver.pause();
+      await runtime!.kill();
+      plan.countClientFault('runtimeKilled');
+      note(`killed the local runtime (SIGKILL) after ${next} commands; starting it again against the same emulator…`);
+      runtime = await startRuntimeProcess(hostConfig, eventSources);
+      await shortenVisibility();
+      driver.resume(apiClient(runtime.outputs));
+    };
     let next = 0;
     await Promise.all(
       Array.from({ length: options.concurrency ?? 4 }, async () => {
         while (next < options.commands) {
           next += 1;
+          if (killAt[0] !== undefined && next >= killAt[0]) {
+            killAt.shift();
+            void killAndRestart().catch((error: unknown) => driver.fail(error));
+          }
           await driver.runOne();
           bar.tick();
         }
       }),
     );
+    await driver.whenRunning();
     bar.finish();
     // From here the settle loop drains the capture queue itself at every poll.
     capturing = false;
@@ -355,7 +375,7 @@ export function reportViolations(report: ChaosReport): number {
   return (
     PATTERN_NAMES.reduce((sum, name) => sum + violations(report.patterns[name]), 0) +
     report.payments.capturedAfterCancel +
-    report.commandsAppliedTwice +
+    report.commandsAppliedTwice.count +
     (report.poison.events - report.poison.appliedOnce) +
     (report.settle.timedOut ? 1 : 0)
   );
@@ -401,7 +421,7 @@ export function formatReportTable(report: ChaosReport): string {
     `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
     ...body.map(line),
     `payments: ${payments.captured} captured, ${payments.rejected} rejected (order cancelled first), ${payments.capturedAfterCancel} captured after their order's cancel; ${payments.cancelRaces} cancels raced against payments`,
-    `commands applied twice: ${report.commandsAppliedTwice}; poison events: ${poison.events}, ${poison.reachedDeadLetterQueue} reached a DLQ, ${poison.appliedOnce} applied exactly once after the redrive`,
+    `commands applied twice: ${report.commandsAppliedTwice.count}${report.commandsAppliedTwice.which.map((line) => `\n  ${line}`).join('')}; poison events: ${poison.events}, ${poison.reachedDeadLetterQueue} reached a DLQ, ${poison.appliedOnce} applied exactly once after the redrive`,
   ].join('\n');
 }
 
@@ -452,19 +472,48 @@ class Driver {
   private readonly customers = new Map<string, number>();
   private readonly naiveAggregates: Array<{ id: string; version: number }> = [];
 
+  /** Open while the runtime runs; a kill closes it until the runtime is back (clients wait, as they would for a host to return). */
+  private gate: Promise<void> = Promise.resolve();
+  private openGate?: () => void;
+  private failGate?: (error: unknown) => void;
+
   constructor(
-    private readonly api: ApiClient,
+    private api: ApiClient,
     private readonly random: Random,
     private readonly naive: NaiveTargets,
     private readonly client: ClientBehaviour,
   ) {}
 
+  pause(): void {
+    this.gate = new Promise((resolve, reject) => {
+      this.openGate = resolve;
+      this.failGate = reject;
+    });
+    this.gate.catch(() => {});
+  }
+
+  /** The runtime is back, at a new address. */
+  resume(api: ApiClient): void {
+    this.api = api;
+    this.openGate?.();
+  }
+
+  /** The runtime could not be started again: every command waiting fails, and so does the run. */
+  fail(error: unknown): void {
+    this.failGate?.(error);
+  }
+
+  whenRunning(): Promise<void> {
+    return this.gate;
+  }
+
   async runOne(): Promise<void> {
+    await this.gate;
     const roll = this.random();
     try {
       if (roll < 0.25) await this.placeOrder();
       else if (roll < 0.33) await this.cancelOrder();
-      else if (roll < 0.45) await this.requestPayment();
+      else if (roll < 0.4) await this.requestPayment();
       else if (roll < 0.5) await this.payThenCancel();
       else if (roll < 0.75) await this.changeCustomer();
       else await this.naiveWrite();
@@ -487,10 +536,12 @@ class Driver {
     if (this.client.random() < this.client.answerLostRate) {
       this.client.onAnswerLost();
       this.count(`${label} answer lost`);
+      await this.gate;
       await this.api.request(method, path, body, options).catch(() => undefined);
     }
     let answer: ApiResponse<T> | undefined;
     for (let attempt = 1; attempt <= CLIENT_ATTEMPTS; attempt++) {
+      await this.gate;
       answer = await this.api.request<T>(method, path, body, options).catch(() => undefined);
       const code = (answer?.body as { error?: { code?: string } } | undefined)?.error?.code;
       const retryable = answer === undefined || answer.status >= 500 || (answer.status === 409 && code !== 'ILLEGAL_TRANSITION');

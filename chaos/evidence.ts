@@ -181,8 +181,11 @@ export function paymentOutcomes(items: readonly TableItem[], cancelsAnswered: Ca
  * `customerId` (each lost-answer order has its own), a payment request per order (the driver asks
  * at most once per order), a customer's version against the PUTs the driver saw succeed.
  */
-export function commandsAppliedTwice(items: readonly TableItem[], expectations: { orderMarkers: ReadonlySet<string>; customerPuts: ReadonlyMap<string, number> }): number {
-  let twice = 0;
+export function commandsAppliedTwice(
+  items: readonly TableItem[],
+  expectations: { orderMarkers: ReadonlySet<string>; customerPuts: ReadonlyMap<string, number> },
+): { count: number; which: string[] } {
+  const which: string[] = [];
   const ordersByMarker = new Map<string, number>();
   const requestsByOrder = new Map<string, number>();
   for (const item of items) {
@@ -196,9 +199,10 @@ export function commandsAppliedTwice(items: readonly TableItem[], expectations: 
     }
     if (item.pk.startsWith('CUSTOMER#') && item.sk === 'STATE') {
       const puts = expectations.customerPuts.get(item.pk.slice('CUSTOMER#'.length));
-      if (puts !== undefined && Number(item.version) > puts) twice += 1;
+      if (puts !== undefined && Number(item.version) > puts) which.push(`${item.pk}: version ${String(item.version)} after ${puts} PUT(s)`);
     }
   }
-  for (const count of [...ordersByMarker.values(), ...requestsByOrder.values()]) if (count > 1) twice += count - 1;
-  return twice;
+  for (const [marker, count] of ordersByMarker) if (count > 1) which.push(`${count} orders placed by one POST /orders (customerId ${marker})`);
+  for (const [orderId, count] of requestsByOrder) if (count > 1) which.push(`${count} payments requested by one POST /orders/${orderId}/payments`);
+  return { count: which.length, which };
 }

@@ -51,9 +51,10 @@ export interface SqsDeliveryPlan {
   refused?: string[];
 }
 
+/** Asked before each delivery; the answer may come later (a plan kept in another process). */
 export interface EventSourceFaults {
-  planStreamDelivery?(context: DeliveryContext<DynamoDBRecord>): StreamDeliveryPlan | undefined;
-  planSqsDelivery?(context: DeliveryContext<SQSRecord>): SqsDeliveryPlan | undefined;
+  planStreamDelivery?(context: DeliveryContext<DynamoDBRecord>): StreamDeliveryPlan | undefined | Promise<StreamDeliveryPlan | undefined>;
+  planSqsDelivery?(context: DeliveryContext<SQSRecord>): SqsDeliveryPlan | undefined | Promise<SqsDeliveryPlan | undefined>;
 }
 
 /**

@@ -133,7 +133,7 @@ export class SqsEventSource {
     if (matching.length === 0) return;
 
     const fn = this.options.function;
-    const plan = this.options.faults?.planSqsDelivery?.({ source: this.options.name, functionName: fn.functionName, records: matching });
+    const plan = await this.options.faults?.planSqsDelivery?.({ source: this.options.name, functionName: fn.functionName, records: matching });
     const refused = new Set(plan?.refused ?? []);
     const delivered = (plan?.records ?? matching).filter((record) => !refused.has(record.messageId));
     if (delivered.length === 0) {

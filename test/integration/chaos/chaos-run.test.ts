@@ -14,9 +14,11 @@ describe('a small chaos run', () => {
       io: { stdout: sink, stderr: sink } as never,
       workDir: '.local/chaos-test',
       settleTimeoutMs: 120_000,
+      // A kill restarts the runtime (a synth and a stream replay: minutes on a loaded machine); `npm run chaos` kills it once by default.
+      runtimeKills: 0,
     });
 
-    const faultKindsMissing = FAULT_KINDS.filter((kind) => report.faults[kind] === 0);
+    const faultKindsMissing = FAULT_KINDS.filter((kind) => kind !== 'runtimeKilled' && report.faults[kind] === 0);
     const broken = PATTERN_NAMES.flatMap((name) => {
       const { committed, delivered, lost, phantom, duplicateEffects, orderViolations, reidentified } = report.patterns[name];
       return committed === 0 || delivered !== committed || lost + phantom + duplicateEffects + orderViolations + reidentified > 0 ? [{ name, ...report.patterns[name] }] : [];
@@ -30,7 +32,7 @@ describe('a small chaos run', () => {
     expect(report.poison.appliedOnce).toBe(report.poison.events);
     expect(report.payments).toMatchObject({ capturedAfterCancel: 0 });
     expect(report.payments.cancelRaces).toBeGreaterThan(0);
-    expect(report.commandsAppliedTwice).toBe(0);
+    expect(report.commandsAppliedTwice).toEqual({ count: 0, which: [] });
     expect(report.naive.committed).toBeGreaterThan(0);
   }, 300_000);
 });
