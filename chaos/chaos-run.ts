@@ -174,7 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       apiClient(outputs),
       derivedRandom(options.seed, 'driver'),
       { dynamodb: naiveDynamodb, events: naiveEvents, tableName, busName },
-      { random: derivedRandom(options.seed, 'client'), answerLostRate: plan.rates.answerLost, onAnswerLost: () => plan.countClientFault('answerLost') },
+      { random: derivedRandom(options.seed, 'client'), answerLostRate: plan.rates.answerLost, onAnswerLost: () => plan.countInjected('answerLost') },
     );
     const bar = ProgressBar.for(options.io.stderr, options.progress === true, 'commands', options.commands);
     let capturing = true;
@@ -189,7 +189,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const killAndRestart = async () => {
       driver.pause();
       await runtime!.kill();
-      plan.countClientFault('runtimeKilled');
+      plan.countInjected('runtimeKilled');
       note(`killed the local runtime (SIGKILL) after ${next} commands; starting it again against the same emulator…`);
       runtime = await startRuntimeProcess(hostConfig, eventSources);
       await shortenVisibility();

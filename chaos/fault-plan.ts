@@ -252,8 +252,8 @@ export class FaultPlan implements EventSourceFaults {
     return refused;
   }
 
-  /** Counts a fault the driver injects at the client (lost answers) or the run injects into the runtime (kills). */
-  countClientFault(kind: 'answerLost' | 'runtimeKilled'): void {
+  /** Counts a fault injected outside the plan's seams: by the driver (a lost answer) or by the run (a runtime killed). */
+  countInjected(kind: 'answerLost' | 'runtimeKilled'): void {
     this.counts[kind] += 1;
   }
 
