@@ -101,19 +101,21 @@ export function patternEvidence(items: readonly TableItem[], captured: readonly 
   // Orders: the entity's version says how many changes were committed.
   const orders = byPrefix('ORDER#', (sk) => sk === 'STATE').flatMap((item) => versionsUpTo(`Order#${item.pk.slice(6)}`, Number(item.version)));
 
-  // Payments: the command commits only its event (outbox v1); the consumer commits the capture (v2).
-  // A requested payment that was never captured misses its v2: counted as lost.
+  // Payments: the command commits only its event (outbox v1); the consumer commits the capture or the
+  // rejection (v2), which must exist for every requested payment: a requested payment never settled misses its v2.
   const paymentOutbox = byPrefix('PAYMENT#', (sk) => sk.startsWith('OUTBOX#'));
   const payments = new Map<string, number>();
-  let capturedTwice = 0;
-  const capturesByPayment = new Map<string, number>();
+  const settlementsByPayment = new Map<string, number>();
   for (const item of paymentOutbox) {
     const envelope = item.envelope as { aggregateVersion?: number; type?: string } | undefined;
     const version = Number(envelope?.aggregateVersion ?? Number(item.sk.slice('OUTBOX#'.length)));
     payments.set(item.pk, Math.max(payments.get(item.pk) ?? 0, version));
-    if (envelope?.type === 'PaymentCaptured') capturesByPayment.set(item.pk, (capturesByPayment.get(item.pk) ?? 0) + 1);
+    if (envelope?.type === 'PaymentCaptured' || envelope?.type === 'PaymentRejected') {
+      settlementsByPayment.set(item.pk, (settlementsByPayment.get(item.pk) ?? 0) + 1);
+    }
   }
-  for (const count of capturesByPayment.values()) capturedTwice += Math.max(0, count - 1);
+  let settledTwice = 0;
+  for (const count of settlementsByPayment.values()) settledTwice += Math.max(0, count - 1);
   const paymentChanges = [...payments].flatMap(([pk, version]) => versionsUpTo(`Payment#${pk.slice(8)}`, Math.max(version, 2)));
 
   // Customers: the current item's version, or, for a deleted customer, its last version and the delete.
@@ -131,9 +133,76 @@ export function patternEvidence(items: readonly TableItem[], captured: readonly 
       committed: paymentChanges,
       delivered: deliveredOf(PATTERN_SOURCES.listenToYourself),
       views: views('PAYMENT#', 'Payment'),
-      extraDuplicateEffects: capturedTwice,
+      extraDuplicateEffects: settledTwice,
     },
     logTailing: { committed: customerChanges, delivered: deliveredOf(PATTERN_SOURCES.logTailing), views: views('CUSTOMER#', 'Customer') },
-    naive: { committed: naive, delivered: deliveredOf(PATTERN_SOURCES.naive) },
+    naive: { committed: naive, delivered: deliveredOf(PATTERN_SOURCES.naive), views: naiveConsumerViews(deliveredOf(PATTERN_SOURCES.naive)) },
   };
+}
+
+/**
+ * The naive dual write's consumer, as naive code writes it: it applies every delivery it receives,
+ * in the order it receives them, with no deduplication and no ordering guard. Its views are what
+ * the patterns' timelines are for them, so every row is measured with the same definitions.
+ */
+export function naiveConsumerViews(delivered: readonly DeliveredEvent[]): ViewEvidence[] {
+  const views = new Map<string, Array<{ version: number; eventId: string }>>();
+  for (const event of delivered) {
+    const entries = views.get(event.aggregate) ?? [];
+    entries.push({ version: event.version, eventId: event.id });
+    views.set(event.aggregate, entries);
+  }
+  return [...views].map(([aggregate, entries]) => ({ aggregate, entries }));
+}
+
+/** When the driver saw the answer to each successful cancel (epoch ms): a capture that started later must have been refused. */
+export type CancelsAnswered = ReadonlyMap<string, number>;
+
+/** The business invariant of listen to yourself, from the table: payments by outcome, and captures on an order cancelled before the capture started. */
+export function paymentOutcomes(items: readonly TableItem[], cancelsAnswered: CancelsAnswered): { captured: number; rejected: number; capturedAfterCancel: number } {
+  let captured = 0;
+  let rejected = 0;
+  let capturedAfterCancel = 0;
+  for (const item of items) {
+    if (!item.pk.startsWith('PAYMENT#') || item.sk !== 'STATE') continue;
+    if (item.status === 'REJECTED') rejected += 1;
+    if (item.status !== 'CAPTURED') continue;
+    captured += 1;
+    const cancelledAt = cancelsAnswered.get(String(item.orderId));
+    // capturedAt is taken before the capture's transaction: later than the cancel's answer means the
+    // transaction ran after the cancel had committed, and had to see a CANCELLED order.
+    if (cancelledAt !== undefined && Date.parse(String(item.capturedAt)) > cancelledAt) capturedAfterCancel += 1;
+  }
+  return { captured, rejected, capturedAfterCancel };
+}
+
+/**
+ * Logical commands that committed more than one change, from the table: an order per marked
+ * `customerId` (each lost-answer order has its own), a payment request per order (the driver asks
+ * at most once per order), a customer's version against the PUTs the driver saw succeed.
+ */
+export function commandsAppliedTwice(
+  items: readonly TableItem[],
+  expectations: { orderMarkers: ReadonlySet<string>; customerPuts: ReadonlyMap<string, number> },
+): { count: number; which: string[] } {
+  const which: string[] = [];
+  const ordersByMarker = new Map<string, number>();
+  const requestsByOrder = new Map<string, number>();
+  for (const item of items) {
+    if (item.pk.startsWith('ORDER#') && item.sk === 'STATE' && expectations.orderMarkers.has(String(item.customerId))) {
+      ordersByMarker.set(String(item.customerId), (ordersByMarker.get(String(item.customerId)) ?? 0) + 1);
+    }
+    const envelope = item.envelope as { type?: string; data?: { orderId?: unknown } } | undefined;
+    if (item.pk.startsWith('PAYMENT#') && envelope?.type === 'PaymentRequested') {
+      const orderId = String(envelope.data?.orderId);
+      requestsByOrder.set(orderId, (requestsByOrder.get(orderId) ?? 0) + 1);
+    }
+    if (item.pk.startsWith('CUSTOMER#') && item.sk === 'STATE') {
+      const puts = expectations.customerPuts.get(item.pk.slice('CUSTOMER#'.length));
+      if (puts !== undefined && Number(item.version) > puts) which.push(`${item.pk}: version ${String(item.version)} after ${puts} PUT(s)`);
+    }
+  }
+  for (const [marker, count] of ordersByMarker) if (count > 1) which.push(`${count} orders placed by one POST /orders (customerId ${marker})`);
+  for (const [orderId, count] of requestsByOrder) if (count > 1) which.push(`${count} payments requested by one POST /orders/${orderId}/payments`);
+  return { count: which.length, which };
 }

@@ -6,7 +6,9 @@
  * still depends on timing (which batch reaches a seam first), so two runs with one seed inject the
  * same kinds of faults at about the same rates, not byte-identical histories.
  */
-import type { SQSRecord } from 'aws-lambda';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import type { DeliveryContext, EventSourceFaults, SqsDeliveryPlan, StreamDeliveryPlan } from '../local/faults';
 import { derivedRandom, integerBetween, shuffled, type Random } from './prng';
 
@@ -20,6 +22,11 @@ export const FAULT_KINDS = [
   'sqsDuplicateDelivery',
   'sqsReorderedDelivery',
   'consumerCrashBeforeAck',
+  'poisonEvent',
+  'transactionConflict',
+  'transactionThrottled',
+  'answerLost',
+  'runtimeKilled',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -40,6 +47,14 @@ export interface FaultRates {
   sqsDuplicateDelivery: number;
   sqsReorderedDelivery: number;
   consumerCrashBeforeAck: number;
+  /** An SQS batch whose first record becomes a poison event: the consumer refuses it until it lands in the DLQ. */
+  poisonEvent: number;
+  /** A TransactWriteItems refused with `TransactionCanceledException` [`TransactionConflict`]. */
+  transactionConflict: number;
+  /** A TransactWriteItems refused with `TransactionCanceledException` [`ThrottlingError`]. */
+  transactionThrottled: number;
+  /** A command whose answer the client never gets (it committed): the client sends it again, same `Idempotency-Key`. */
+  answerLost: number;
 }
 
 export const DEFAULT_FAULT_RATES: FaultRates = {
@@ -53,6 +68,10 @@ export const DEFAULT_FAULT_RATES: FaultRates = {
   sqsDuplicateDelivery: 0.1,
   sqsReorderedDelivery: 0.3,
   consumerCrashBeforeAck: 0.1,
+  poisonEvent: 0.005,
+  transactionConflict: 0.03,
+  transactionThrottled: 0.03,
+  answerLost: 0.05,
 };
 
 export type PutEventsFault =
@@ -63,26 +82,56 @@ export type PutEventsFault =
   /** Entry index → the error code to answer for it. */
   | { kind: 'partial'; failed: ReadonlyMap<number, 'ThrottlingException' | 'InternalFailure'> };
 
+/** What the proxy does with one TransactWriteItems call. */
+export type TransactWriteFault = { kind: 'none' } | { kind: 'refused'; code: 'TransactionConflict' | 'ThrottlingError'; itemIndex: number };
+
+export interface FaultPlanOptions {
+  /** The consumer queues' `maxReceiveCount`: a poison event is refused this many times, then it is in the DLQ. @default 5 */
+  maxReceiveCount?: number;
+}
+
 export class FaultPlan implements EventSourceFaults {
   readonly counts: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
-  /** Off: no decision injects anything (the settle phase of a run). */
+  /**
+   * The changes (`Aggregate#id@version`) whose delivery met at least one injected fault between the
+   * commit and the consumer: a PutEvents entry refused or answered wrongly, a stream batch crashed or
+   * duplicated, an SQS batch reordered, duplicated, not acknowledged, or a poison event.
+   */
+  readonly faultedChanges = new Set<string>();
+  /** Poison events by `detail.id`: refused until they reach the DLQ (`inDeadLetterQueue`), then let through. */
+  readonly poisoned = new Map<string, { change: string; inDeadLetterQueue: boolean }>();
+  /** Off: no decision injects anything (the end of a run, once every change was applied). */
   active = true;
   private readonly putEventsRandom: Random;
   private readonly streamRandom: Random;
   private readonly sqsRandom: Random;
+  private readonly poisonRandom: Random;
+  private readonly transactionRandom: Random;
+  private readonly maxReceiveCount: number;
   private outageLeft = 0;
 
   constructor(
     readonly seed: number,
     readonly rates: FaultRates = DEFAULT_FAULT_RATES,
+    options: FaultPlanOptions = {},
   ) {
     this.putEventsRandom = derivedRandom(seed, 'PutEvents');
     this.streamRandom = derivedRandom(seed, 'stream');
     this.sqsRandom = derivedRandom(seed, 'sqs');
+    this.poisonRandom = derivedRandom(seed, 'poison');
+    this.transactionRandom = derivedRandom(seed, 'TransactWriteItems');
+    this.maxReceiveCount = options.maxReceiveCount ?? 5;
   }
 
-  /** What to do with one PutEvents call of `entryCount` entries. */
-  planPutEvents(entryCount: number): PutEventsFault {
+  /** What to do with one PutEvents call; `entries` are the call's `Entries` (their `Detail` names the changes). */
+  planPutEvents(entries: readonly PutEventsEntryLike[]): PutEventsFault {
+    const fault = this.decidePutEvents(entries.length);
+    if (fault.kind === 'partial') for (const index of fault.failed.keys()) this.markFaulted(changeOfDetail(entries[index]?.Detail));
+    else if (fault.kind !== 'none') for (const entry of entries) this.markFaulted(changeOfDetail(entry.Detail));
+    return fault;
+  }
+
+  private decidePutEvents(entryCount: number): PutEventsFault {
     if (!this.active) return { kind: 'none' };
     const random = this.putEventsRandom;
     if (this.outageLeft > 0) {
@@ -118,19 +167,37 @@ export class FaultPlan implements EventSourceFaults {
     return { kind: 'none' };
   }
 
-  planStreamDelivery(context: DeliveryContext<unknown>): StreamDeliveryPlan | undefined {
+  /** What to do with one TransactWriteItems call of `itemCount` items (the commands' and the payments consumer's commits). */
+  planTransactWrite(itemCount: number): TransactWriteFault {
+    if (!this.active || itemCount === 0) return { kind: 'none' };
+    const random = this.transactionRandom;
+    const roll = random();
+    const itemIndex = integerBetween(random, 0, itemCount - 1);
+    if (roll < this.rates.transactionConflict) {
+      this.counts.transactionConflict += 1;
+      return { kind: 'refused', code: 'TransactionConflict', itemIndex };
+    }
+    if (roll < this.rates.transactionConflict + this.rates.transactionThrottled) {
+      this.counts.transactionThrottled += 1;
+      return { kind: 'refused', code: 'ThrottlingError', itemIndex };
+    }
+    return { kind: 'none' };
+  }
+
+  planStreamDelivery(context: DeliveryContext<DynamoDBRecord>): StreamDeliveryPlan | undefined {
     if (!this.active) return undefined;
     const random = this.streamRandom;
     const roll = random();
+    let plan: StreamDeliveryPlan | undefined;
     if (roll < this.rates.relayCrashMidBatch) {
       this.counts.relayCrashMidBatch += 1;
-      return { crashAfterRecords: integerBetween(random, 0, Math.max(0, context.records.length - 1)) };
-    }
-    if (roll < this.rates.relayCrashMidBatch + this.rates.streamDuplicateDelivery) {
+      plan = { crashAfterRecords: integerBetween(random, 0, Math.max(0, context.records.length - 1)) };
+    } else if (roll < this.rates.relayCrashMidBatch + this.rates.streamDuplicateDelivery) {
       this.counts.streamDuplicateDelivery += 1;
-      return { duplicate: true };
+      plan = { duplicate: true };
     }
-    return undefined;
+    if (plan !== undefined) for (const record of context.records) this.markFaulted(changeOfStreamRecord(record));
+    return plan;
   }
 
   planSqsDelivery(context: DeliveryContext<SQSRecord>): SqsDeliveryPlan | undefined {
@@ -151,6 +218,94 @@ export class FaultPlan implements EventSourceFaults {
       this.counts.consumerCrashBeforeAck += 1;
       plan.crashBeforeAck = true;
     }
-    return Object.keys(plan).length > 0 ? plan : undefined;
+    const refused = this.poisonRefusals(context.records);
+    if (refused.length > 0) plan.refuseMessageIds = refused;
+    if (Object.keys(plan).length === 0) return undefined;
+    const met = plan.records !== undefined || plan.duplicate === true || plan.crashBeforeAck === true ? context.records : [];
+    for (const record of met) this.markFaulted(changeOfSqsBody(record.body));
+    return plan;
   }
+
+  /**
+   * Picks new poison events (a separate stream: the other SQS decisions do not shift) and names the
+   * records the consumer refuses: a poison event's copies, until one was refused on its last receive
+   * before the queue's redrive policy moves it to the DLQ. Redriven from there, it goes through.
+   */
+  private poisonRefusals(records: readonly SQSRecord[]): string[] {
+    const first = records[0];
+    if (this.poisonRandom() < this.rates.poisonEvent && first !== undefined) {
+      const eventId = eventIdOfSqsBody(first.body);
+      if (eventId !== undefined && !this.poisoned.has(eventId)) {
+        this.poisoned.set(eventId, { change: changeOfSqsBody(first.body) ?? '?', inDeadLetterQueue: false });
+        this.counts.poisonEvent += 1;
+      }
+    }
+    const refused: string[] = [];
+    for (const record of records) {
+      const eventId = eventIdOfSqsBody(record.body);
+      const poison = eventId === undefined ? undefined : this.poisoned.get(eventId);
+      if (poison === undefined || poison.inDeadLetterQueue) continue;
+      refused.push(record.messageId);
+      this.markFaulted(poison.change);
+      if (Number(record.attributes?.ApproximateReceiveCount ?? 1) >= this.maxReceiveCount) poison.inDeadLetterQueue = true;
+    }
+    return refused;
+  }
+
+  /** Counts a fault injected outside the plan's seams: by the driver (a lost answer) or by the run (a runtime killed). */
+  countInjected(kind: 'answerLost' | 'runtimeKilled'): void {
+    this.counts[kind] += 1;
+  }
+
+  private markFaulted(change: string | undefined): void {
+    if (change !== undefined) this.faultedChanges.add(change);
+  }
+}
+
+/** The part of a PutEvents entry the plan reads. */
+export interface PutEventsEntryLike {
+  Detail?: string;
+}
+
+/** `Aggregate#id@version` of an envelope, the key chaos/invariants.ts names changes by. */
+export function changeOfEnvelope(envelope: unknown): string | undefined {
+  const { aggregateType, aggregateId, aggregateVersion } = (envelope ?? {}) as Record<string, unknown>;
+  if (typeof aggregateType !== 'string' || aggregateId === undefined || aggregateVersion === undefined) return undefined;
+  return `${aggregateType}#${String(aggregateId)}@${Number(aggregateVersion)}`;
+}
+
+function parsedOrUndefined(json: string | undefined): unknown {
+  try {
+    return json === undefined ? undefined : JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+}
+
+function changeOfDetail(detail: string | undefined): string | undefined {
+  return changeOfEnvelope(parsedOrUndefined(detail));
+}
+
+function changeOfSqsBody(body: string): string | undefined {
+  return changeOfEnvelope((parsedOrUndefined(body) as { detail?: unknown } | undefined)?.detail);
+}
+
+function eventIdOfSqsBody(body: string): string | undefined {
+  const id = ((parsedOrUndefined(body) as { detail?: { id?: unknown } } | undefined)?.detail ?? {}).id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/**
+ * The change a stream record carries: an outbox item's envelope (the relay), or a customer item
+ * (the CDC: its version, or for a REMOVE the deleted version + 1, the CustomerDeleted).
+ */
+export function changeOfStreamRecord(record: DynamoDBRecord): string | undefined {
+  const raw = record.dynamodb?.NewImage ?? record.dynamodb?.OldImage;
+  if (raw === undefined) return undefined;
+  const image = unmarshall(raw as Record<string, AttributeValue>);
+  if (image.envelope !== undefined) return changeOfEnvelope(image.envelope);
+  const pk = String(image.pk ?? '');
+  if (!pk.startsWith('CUSTOMER#')) return undefined;
+  const version = Number(image.version) + (record.eventName === 'REMOVE' ? 1 : 0);
+  return `Customer#${pk.slice('CUSTOMER#'.length)}@${version}`;
 }

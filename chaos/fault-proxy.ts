@@ -13,13 +13,18 @@
  *   never delivered, as in EventBridge);
  * - `acceptedThenFailed`: forwarded in full, then answered 500 `InternalFailure` (the answer was
  *   lost on the way back; the events are on the bus).
+ *
+ * And `DynamoDB_20120810.TransactWriteItems` calls (the commands' and the payments consumer's
+ * commits), which the plan may refuse, nothing forwarded, with DynamoDB's own
+ * `TransactionCanceledException` naming one item `TransactionConflict` or `ThrottlingError` (the
+ * SDK does not retry it: the caller sees it).
  */
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PutEventsFault } from './fault-plan';
+import type { PutEventsEntryLike, PutEventsFault, TransactWriteFault } from './fault-plan';
 
 interface PutEventsRequestBody {
-  Entries?: unknown[];
+  Entries?: PutEventsEntryLike[];
   [key: string]: unknown;
 }
 
@@ -55,10 +60,24 @@ export function partialPutEvents(
   };
 }
 
+/** DynamoDB's answer to a transaction it cancelled: one reason per item, `None` for the items that were fine. */
+export function transactionCanceled(itemCount: number, fault: Extract<TransactWriteFault, { kind: 'refused' }>): Record<string, unknown> {
+  const reasons = Array.from({ length: itemCount }, (_, index) =>
+    index === fault.itemIndex ? { Code: fault.code, Message: `fault injected: ${fault.code}` } : { Code: 'None' },
+  );
+  return {
+    __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+    Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((reason) => reason.Code).join(', ')}]`,
+    CancellationReasons: reasons,
+  };
+}
+
 export interface FaultProxyOptions {
   /** The emulator, e.g. `http://127.0.0.1:4566`. */
   upstream: string;
-  planPutEvents(entryCount: number): PutEventsFault;
+  planPutEvents(entries: readonly PutEventsEntryLike[]): PutEventsFault;
+  /** @default every call forwarded */
+  planTransactWrite?(itemCount: number): TransactWriteFault;
   /** @default 0 (a free port) */
   port?: number;
 }
@@ -119,12 +138,20 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
         const jsonError = (status: number, type: string, message: string) =>
           reply(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type }, JSON.stringify({ __type: type, message }));
         try {
+          if (incoming.headers['x-amz-target'] === 'DynamoDB_20120810.TransactWriteItems' && options.planTransactWrite !== undefined) {
+            const items = (JSON.parse(body.toString('utf8')) as { TransactItems?: unknown[] }).TransactItems ?? [];
+            const fault = options.planTransactWrite(items.length);
+            if (fault.kind === 'refused') {
+              reply(400, { 'content-type': 'application/x-amz-json-1.0' }, JSON.stringify(transactionCanceled(items.length, fault)));
+              return;
+            }
+          }
           if (incoming.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
             passThrough(await forward(method, path, incoming.headers, body));
             return;
           }
           const parsed = JSON.parse(body.toString('utf8')) as PutEventsRequestBody;
-          const fault = options.planPutEvents(parsed.Entries?.length ?? 0);
+          const fault = options.planPutEvents(parsed.Entries ?? []);
           switch (fault.kind) {
             case 'none':
               passThrough(await forward(method, path, incoming.headers, body));

@@ -159,8 +159,8 @@ export class DualwriteStack extends Stack {
       existingIdempotencyTableObj: idempotencyTable,
       alarmTopic,
     });
-    // One TransactWriteItems of two guarded puts: the payment and its PaymentCaptured outbox item.
-    grantTableItemActions(table, this.paymentsConsumer.function, ['PutItem']);
+    // One TransactWriteItems: the payment and its PaymentCaptured (or PaymentRejected) outbox item, guarded puts, and a check of the order.
+    grantTableItemActions(table, this.paymentsConsumer.function, ['PutItem', 'ConditionCheckItem']);
 
     this.apiFunction = createNodejsFunction(
       this,

@@ -48,18 +48,35 @@ export interface SqsDeliveryPlan {
    * The messages (by `messageId`) the consumer refuses: the function never sees them, and they are
    * made visible again at once instead of after the queue's visibility timeout, so the queue's
    * `RedrivePolicy` parks them in its DLQ after `maxReceiveCount` receives within a second or so
-   * (a consumer that keeps rejecting one event, without the minutes of waiting).
+   * (a consumer that keeps rejecting one event, without the minutes of waiting: the inspector's
+   * browser tests, the chaos run's poison events).
    */
   refuseMessageIds?: readonly string[];
 }
 
+/** Asked before each delivery; the answer may come later (a plan kept in another process). */
 export interface EventSourceFaults {
-  planStreamDelivery?(context: DeliveryContext<DynamoDBRecord>): StreamDeliveryPlan | undefined;
-  planSqsDelivery?(context: DeliveryContext<SQSRecord>): SqsDeliveryPlan | undefined;
+  planStreamDelivery?(context: DeliveryContext<DynamoDBRecord>): StreamDeliveryPlan | undefined | Promise<StreamDeliveryPlan | undefined>;
+  planSqsDelivery?(context: DeliveryContext<SQSRecord>): SqsDeliveryPlan | undefined | Promise<SqsDeliveryPlan | undefined>;
+}
+
+/**
+ * Test seam: other code for a function of the template, e.g. a relay or a consumer broken on
+ * purpose, so that a test can check that a chaos run reports the breakage (a negative control).
+ * Only the runtime's tests and chaos runs pass it; nothing deployed can.
+ */
+export interface FunctionCodeOverride {
+  /** The function's logical id starts with this (`RelayFunction`, `TimelineConsumerFunction`). */
+  logicalIdPrefix: string;
+  /** A CommonJS module (e.g. an esbuild bundle of a test fixture). */
+  modulePath: string;
+  /** @default handler */
+  exportName?: string;
 }
 
 export interface LocalFaults {
   /** `AWS_ENDPOINT_URL` of the Lambda workers. @default the emulator's endpoint */
   awsEndpoint?: string;
   eventSources?: EventSourceFaults;
+  functionCode?: readonly FunctionCodeOverride[];
 }

@@ -1,6 +1,7 @@
 /** The template's `AWS::Lambda::Function`s as local `LambdaFunction`s (worker pools running the bundled code). */
 import { conditionHolds } from './intrinsics';
 import { LambdaFunction } from './lambda-runtime';
+import type { FunctionCodeOverride } from './faults';
 import type { RuntimeLog } from './log';
 import type { ProvisionedResources } from './resources';
 import { functionCode, resourcesOfType, type SynthesizedStack } from './template';
@@ -17,6 +18,8 @@ export interface CreateFunctionsOptions {
   runtimeEnvironment: Record<string, string>;
   /** ARNs of the functions that serve API routes: they get a pool of workers, the others one. */
   apiFunctionArns: ReadonlySet<string>;
+  /** Other code for some functions (a test seam, local/faults.ts). */
+  codeOverrides?: readonly FunctionCodeOverride[];
   log: RuntimeLog;
 }
 
@@ -31,7 +34,9 @@ export function createLambdaFunctions(options: CreateFunctionsOptions): LocalFun
     const properties = resource.Properties ?? {};
     const functionName = String(provisioned.scope.ref(logicalId));
     const functionArn = String(provisioned.scope.getAtt(logicalId, 'Arn'));
-    const code = functionCode(stack, logicalId, resource);
+    const override = options.codeOverrides?.find((candidate) => logicalId.startsWith(candidate.logicalIdPrefix));
+    const code = override === undefined ? functionCode(stack, logicalId, resource) : { modulePath: override.modulePath, exportName: override.exportName ?? 'handler' };
+    if (override !== undefined) log.warn(`${logicalId} runs ${override.modulePath} instead of its bundle (a test seam)`);
     const variables = (provisioned.resolve((properties.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) ?? {}) as Record<
       string,
       unknown

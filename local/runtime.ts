@@ -220,6 +220,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       provisioned,
       runtimeEnvironment: { ...localAwsEnvironment(options.faults?.awsEndpoint ?? endpoint), ...inheritedEnvironment() },
       apiFunctionArns,
+      ...(options.faults?.functionCode !== undefined ? { codeOverrides: options.faults.functionCode } : {}),
       log,
     });
     log.info(`starting ${functions.length} Lambda function(s): ${functions.map((fn) => fn.lambda.functionName).join(', ')}`);

@@ -133,7 +133,7 @@ export class SqsEventSource {
     if (matching.length === 0) return;
 
     const fn = this.options.function;
-    const plan = this.options.faults?.planSqsDelivery?.({ source: this.options.name, functionName: fn.functionName, records: matching });
+    const plan = await this.options.faults?.planSqsDelivery?.({ source: this.options.name, functionName: fn.functionName, records: matching });
     const refused = new Set(plan?.refuseMessageIds ?? []);
     if (refused.size > 0) {
       const refusedRecords = matching.filter((record) => refused.has(record.messageId));
@@ -157,7 +157,8 @@ export class SqsEventSource {
       );
       return;
     }
-    const failed = reportBatchItemFailures ? failedItemIdentifiers(result.payload, matching.map((record) => record.messageId)) : [];
+    const reported = reportBatchItemFailures ? failedItemIdentifiers(result.payload, delivered.map((record) => record.messageId)) : [];
+    const failed = reported === 'all' ? reported : [...reported, ...refused];
     if (failed === 'all') {
       this.options.log.warn(`${this.options.name}: invalid batchItemFailures; the whole batch of ${matching.length} stays in the queue`);
       return;

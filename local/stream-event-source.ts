@@ -332,7 +332,7 @@ export class DynamoDbStreamEventSource {
   /** One invocation with the batch, or what a fault plan (local/faults.ts) makes of it. */
   private async deliver(batch: DynamoDBRecord[]): Promise<InvocationResult> {
     const fn = this.options.function;
-    const plan = this.options.faults?.planStreamDelivery?.({ source: this.options.name, functionName: fn.functionName, records: batch });
+    const plan = await this.options.faults?.planStreamDelivery?.({ source: this.options.name, functionName: fn.functionName, records: batch });
     if (plan?.crashAfterRecords !== undefined) {
       const started = Date.now();
       const partial = plan.crashAfterRecords > 0 ? await fn.invoke({ Records: batch.slice(0, plan.crashAfterRecords) }) : undefined;

@@ -401,11 +401,12 @@ describe('DualwriteStack permissions', () => {
     });
   });
 
-  test('payments consumer: its queue, idempotency records, puts the payment and its outbox item, logs', () => {
+  test('payments consumer: its queue, idempotency records, puts the payment and its outbox item, checks the order, logs', () => {
     expect(permissionsOf(stack.paymentsConsumer.function)).toEqual({
       ...consume(stack.paymentsConsumer.queue),
       ...idempotencyRecords,
       'dynamodb:PutItem': [idempotencyTable, table],
+      'dynamodb:ConditionCheckItem': [table],
       ...logs(stack.paymentsConsumer.function),
     });
   });

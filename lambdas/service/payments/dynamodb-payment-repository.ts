@@ -3,8 +3,8 @@ import { ConcurrencyConflictError, type EventEnvelope, writeWithOutbox } from '.
 import type { OutboxWriteOptions } from '../config';
 import { VersionConflictError } from '../errors';
 import { CACHE_SORT_KEY, orderPartitionKey, paymentPartitionKey, STATE_SORT_KEY } from '../keys';
-import type { CapturedPayment, PaymentRequest, PaymentView } from './payment';
-import type { PaymentRepository } from './payment-repository';
+import type { PaymentRequest, PaymentView, SettledPayment } from './payment';
+import type { PaymentRepository, SettleResult } from './payment-repository';
 
 export class DynamoDbPaymentRepository implements PaymentRepository {
   constructor(
@@ -80,8 +80,12 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
     return undefined;
   }
 
-  async capture(payment: CapturedPayment, event: EventEnvelope): Promise<'captured' | 'already-captured'> {
+  async settle(payment: SettledPayment, event: EventEnvelope): Promise<SettleResult> {
     const pk = paymentPartitionKey(payment.paymentId);
+    const orderCheck =
+      payment.status === 'CAPTURED'
+        ? { ConditionExpression: '#status = :placed' }
+        : { ConditionExpression: 'attribute_not_exists(#status) OR #status <> :placed' };
     try {
       await writeWithOutbox(this.client, {
         tableName: this.tableName,
@@ -94,15 +98,28 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
+          {
+            // A cancel that committed since the command makes a capture fail here, in the same transaction.
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: { pk: orderPartitionKey(payment.orderId), sk: STATE_SORT_KEY },
+              ...orderCheck,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':placed': 'PLACED' },
+            },
+          },
         ],
         events: [{ partitionKey: pk, envelope: event }],
       });
-      return 'captured';
+      return 'settled';
     } catch (error: unknown) {
-      // A failed guard means the payment exists already: a redelivery. A transaction conflict
-      // (another writer in flight) is not proof of that, so it fails the record and is retried.
-      if (error instanceof ConcurrencyConflictError && error.reasons.some((reason) => reason.code === 'ConditionalCheckFailed')) {
-        return 'already-captured';
+      // A failed guard on the payment means it exists already: a redelivery. A failed check of the
+      // order means it is not in the state this outcome needs. A transaction conflict (another
+      // writer in flight) proves neither, so it fails the record and is retried.
+      if (error instanceof ConcurrencyConflictError) {
+        const [paymentGuard, orderGuard] = error.reasons.map((reason) => reason.code === 'ConditionalCheckFailed');
+        if (paymentGuard) return 'already-settled';
+        if (orderGuard) return 'order-disagrees';
       }
       throw error;
     }

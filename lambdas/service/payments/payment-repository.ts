@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '../../../exports/runtime';
-import type { CapturedPayment, PaymentRequest, PaymentView } from './payment';
+import type { PaymentRequest, PaymentView, SettledPayment } from './payment';
 
 /** Storage port of the payments flow (listen to yourself); `dynamodb-payment-repository.ts` is the adapter. */
 export interface PaymentRepository {
@@ -12,8 +12,14 @@ export interface PaymentRepository {
   /** The payment entity if written, else the cache item if it has not expired at `now`, else undefined. */
   findView(paymentId: string, now: Date): Promise<PaymentView | undefined>;
   /**
-   * Writes the payment entity and its `PaymentCaptured` event atomically.
-   * @returns `already-captured` when the entity exists (a redelivered request): nothing is written
+   * Writes the payment entity and its event (`PaymentCaptured` or `PaymentRejected`) atomically, in
+   * the same transaction as a check of the order: a capture only while the order is PLACED, a
+   * rejection only while it is not. What the command checked may no longer hold when the consumer
+   * hears the event (a cancel in between); this check is what keeps a cancelled order unpaid.
+   * @returns `settled`; `already-settled` when the entity exists (a redelivered request) and
+   *   `order-disagrees` when the order's status does not allow this outcome: nothing is written
    */
-  capture(payment: CapturedPayment, event: EventEnvelope): Promise<'captured' | 'already-captured'>;
+  settle(payment: SettledPayment, event: EventEnvelope): Promise<SettleResult>;
 }
+
+export type SettleResult = 'settled' | 'already-settled' | 'order-disagrees';

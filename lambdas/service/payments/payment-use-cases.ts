@@ -3,7 +3,16 @@ import { IllegalTransitionError, NotFoundError } from '../errors';
 import { getOrder } from '../orders/order-use-cases';
 import type { OrderRepository } from '../orders/order-repository';
 import type { RequestContext, UseCaseEnvironment } from '../use-case-context';
-import { PAYMENT_CACHE_TTL_SECONDS, paymentCapturedEvent, paymentRequestedEvent, type CapturedPayment, type PaymentView } from './payment';
+import {
+  PAYMENT_CACHE_TTL_SECONDS,
+  PAYMENT_REJECTED_ORDER_NOT_PLACED,
+  paymentCapturedEvent,
+  paymentRejectedEvent,
+  paymentRequestedEvent,
+  type CapturedPayment,
+  type PaymentView,
+  type RejectedPayment,
+} from './payment';
 import type { PaymentRepository } from './payment-repository';
 import type { RequestPaymentCommand } from './payment-requests';
 
@@ -48,11 +57,23 @@ export class MalformedPaymentEventError extends Error {
   }
 }
 
-export type CaptureOutcome = 'captured' | 'already-captured' | 'ignored';
+export type CaptureOutcome = 'captured' | 'rejected' | 'already-settled' | 'ignored';
 
-/** The payments consumer's use case: on `PaymentRequested`, write the payment and `PaymentCaptured`. */
+/** The order said neither "capture" nor "reject": it changed status twice while the consumer ran. The record is retried. */
+export class OrderStatusRaceError extends Error {
+  constructor(paymentId: string, orderId: string) {
+    super(`payment ${paymentId}: order ${orderId} changed status while the payment was settled; retrying`);
+    this.name = 'OrderStatusRaceError';
+  }
+}
+
+/**
+ * The payments consumer's use case: on `PaymentRequested`, write the payment with `PaymentCaptured`
+ * while the order is still PLACED, or, when the order was cancelled after the command checked it,
+ * write it REJECTED with `PaymentRejected`. Either write checks the order in its own transaction.
+ */
 export async function capturePayment(
-  deps: { payments: Pick<PaymentRepository, 'capture'>; clock: () => Date },
+  deps: { payments: Pick<PaymentRepository, 'settle'>; clock: () => Date },
   requested: EventEnvelope,
 ): Promise<CaptureOutcome> {
   if (requested.type !== 'PaymentRequested') return 'ignored';
@@ -65,6 +86,21 @@ export async function capturePayment(
     throw new MalformedPaymentEventError(requested.id, 'data.amountCents must be a positive integer');
   }
   const now = deps.clock();
-  const payment: CapturedPayment = { paymentId, orderId, amountCents, status: 'CAPTURED', version: 2, capturedAt: now.toISOString() };
-  return deps.payments.capture(payment, newEnvelope(paymentCapturedEvent(payment, requested), now));
+  const captured: CapturedPayment = { paymentId, orderId, amountCents, status: 'CAPTURED', version: 2, capturedAt: now.toISOString() };
+  const capture = await deps.payments.settle(captured, newEnvelope(paymentCapturedEvent(captured, requested), now));
+  if (capture === 'settled') return 'captured';
+  if (capture === 'already-settled') return 'already-settled';
+  const rejected: RejectedPayment = {
+    paymentId,
+    orderId,
+    amountCents,
+    status: 'REJECTED',
+    version: 2,
+    rejectedAt: now.toISOString(),
+    reason: PAYMENT_REJECTED_ORDER_NOT_PLACED,
+  };
+  const rejection = await deps.payments.settle(rejected, newEnvelope(paymentRejectedEvent(rejected, requested), now));
+  if (rejection === 'settled') return 'rejected';
+  if (rejection === 'already-settled') return 'already-settled';
+  throw new OrderStatusRaceError(paymentId, orderId);
 }

@@ -12,4 +12,8 @@ export const TEST_RATES: FaultRates = {
   sqsDuplicateDelivery: 0.3,
   sqsReorderedDelivery: 0.9,
   consumerCrashBeforeAck: 0.4,
+  poisonEvent: 0.1,
+  transactionConflict: 0.1,
+  transactionThrottled: 0.1,
+  answerLost: 0.2,
 };

@@ -7,6 +7,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { EventEnvelope } from '../../../lambdas/dualwrite/envelope';
 import { DynamoDbPaymentRepository } from '../../../lambdas/service/payments/dynamodb-payment-repository';
 import { makePaymentsConsumer } from '../../../lambdas/service/payments/payments-consumer';
+import { DynamoDbTimelineRepository } from '../../../lambdas/service/timeline/dynamodb-timeline-repository';
+import { makeTimelineConsumer } from '../../../lambdas/service/timeline/timeline-consumer';
 import { lambdaContext, sqsEventOf, sqsRecordOf } from '../../unit/consumer/support/sqs-events';
 import { apiEvent, parseResponse } from '../../unit/service/support/api-events';
 import { createIdempotencyTable, dynamoPersistence, silentLogger } from '../consumer/support';
@@ -97,6 +99,45 @@ describe('payments on the emulator (listen to yourself)', () => {
     expect(items.filter((item) => item.sk === 'STATE')).toHaveLength(1);
     expect(items.find((item) => item.sk === 'STATE')?.capturedAt).toBe(capturedAt);
     expect((await outboxEnvelopes(service.tableName, `PAYMENT#${paymentId}`)).filter((event) => event.type === 'PaymentCaptured')).toHaveLength(1);
+  });
+
+  it('a cancel that commits between the request and the capture makes the payment REJECTED with PaymentRejected, shown in its timeline', async () => {
+    const service = await serviceOnFreshTable('payments-cancel-race');
+    const { orderId, paymentId, requested } = await requestPaymentOnNewOrder(service);
+    // The request checked a PLACED order; the cancel commits before the consumer hears the request.
+    const cancel = parseResponse(await service.api(apiEvent({ method: 'POST', resource: '/orders/{orderId}/cancel', pathParameters: { orderId } })));
+    const idempotencyTable = await createIdempotencyTable();
+
+    const response = await (await paymentsConsumerFor(service, idempotencyTable))(sqsEventOf(sqsRecordOf(requested)), lambdaContext());
+    const redelivered = await (await paymentsConsumerFor(service))(sqsEventOf(sqsRecordOf(requested)), lambdaContext());
+
+    expect(cancel.statusCode).toBe(200);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(redelivered.batchItemFailures).toEqual([]);
+    expect((await getPayment(service, paymentId)).json).toEqual({ paymentId, orderId, amountCents: 700, status: 'REJECTED', source: 'table' });
+    const events = await outboxEnvelopes(service.tableName, `PAYMENT#${paymentId}`);
+    expect(events.map((event) => event.type)).toEqual(['PaymentRequested', 'PaymentRejected']);
+    expect(events[1]).toMatchObject({ aggregateVersion: 2, causationId: requested.id, data: { orderId, reason: 'ORDER_NOT_PLACED' } });
+
+    const timelineConsumer = makeTimelineConsumer(
+      { timelines: new DynamoDbTimelineRepository(documentClient(), service.tableName) },
+      { persistenceStore: dynamoPersistence(idempotencyTable), logger: silentLogger },
+    );
+    expect((await timelineConsumer(sqsEventOf(...events.map((event) => sqsRecordOf(event))), lambdaContext())).batchItemFailures).toEqual([]);
+    const timeline = parseResponse(
+      await service.api(apiEvent({ method: 'GET', resource: '/payments/{paymentId}/timeline', pathParameters: { paymentId } })),
+    );
+    expect(timeline.json.events.map((entry: { type: string }) => entry.type)).toEqual(['PaymentRequested', 'PaymentRejected']);
+  });
+
+  it('a cancel that commits after the capture leaves the payment CAPTURED (the capture came first)', async () => {
+    const service = await serviceOnFreshTable('payments-capture-first');
+    const { orderId, paymentId, requested } = await requestPaymentOnNewOrder(service);
+    await (await paymentsConsumerFor(service))(sqsEventOf(sqsRecordOf(requested)), lambdaContext());
+    await service.api(apiEvent({ method: 'POST', resource: '/orders/{orderId}/cancel', pathParameters: { orderId } }));
+
+    expect((await getPayment(service, paymentId)).json.status).toBe('CAPTURED');
+    expect((await outboxEnvelopes(service.tableName, `PAYMENT#${paymentId}`)).map((event) => event.type)).toEqual(['PaymentRequested', 'PaymentCaptured']);
   });
 
   it('refuses a payment on a cancelled order with 409 and writes nothing', async () => {

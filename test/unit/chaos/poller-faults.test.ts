@@ -83,4 +83,16 @@ describe('the SQS poller with a fault plan', () => {
     expect(invocations).toEqual([['m1', 'm2', 'm3']]);
     expect(deleted).toEqual([]);
   });
+
+  it('keeps a refused (poison) message in the queue without giving it to the function, and settles the others', async () => {
+    const { invocations, deleted } = await run({ refuseMessageIds: ['m2'] });
+    expect(invocations).toEqual([['m1', 'm3']]);
+    expect(deleted.sort()).toEqual(['rh-m1', 'rh-m3']);
+  });
+
+  it('does not invoke at all when every message is refused', async () => {
+    const { invocations, deleted } = await run({ refuseMessageIds: ['m1', 'm2', 'm3'] });
+    expect(invocations).toEqual([]);
+    expect(deleted).toEqual([]);
+  });
 });

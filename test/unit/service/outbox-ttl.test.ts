@@ -64,7 +64,7 @@ describe('the service adapters pass the TTL to writeWithOutbox', () => {
     await orders.create(order, newEnvelope(orderPlacedEvent(order, 'corr'), now));
     await orders.update({ ...order, status: 'CANCELLED', version: 2 }, { version: 1, status: 'PLACED' }, newEnvelope({ ...orderPlacedEvent(order, 'corr'), aggregateVersion: 2 }, now));
     await payments.request(payment, { orderId: 'O-1', version: 1 }, requested, new Date(now.getTime() + 1000));
-    await payments.capture(captured, newEnvelope(paymentCapturedEvent(captured, requested), now));
+    await payments.settle(captured, newEnvelope(paymentCapturedEvent(captured, requested), now));
     return { expiries: outboxExpiries(), before, after: Math.ceil(Date.now() / 1000) };
   }
 

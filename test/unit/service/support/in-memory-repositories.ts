@@ -6,8 +6,8 @@ import type { CustomerRepository } from '../../../../lambdas/service/customers/c
 import { NotFoundError, VersionConflictError } from '../../../../lambdas/service/errors';
 import type { Order, OrderStatus } from '../../../../lambdas/service/orders/order';
 import type { OrderRepository } from '../../../../lambdas/service/orders/order-repository';
-import type { CapturedPayment, PaymentRequest, PaymentView } from '../../../../lambdas/service/payments/payment';
-import type { PaymentRepository } from '../../../../lambdas/service/payments/payment-repository';
+import type { PaymentRequest, PaymentView, SettledPayment } from '../../../../lambdas/service/payments/payment';
+import type { PaymentRepository, SettleResult } from '../../../../lambdas/service/payments/payment-repository';
 import type { Timeline, TimelineEntry } from '../../../../lambdas/service/timeline/timeline';
 import type { TimelineRepository } from '../../../../lambdas/service/timeline/timeline-repository';
 import { InMemoryPersistenceLayer } from '../../consumer/support/in-memory-persistence-layer';
@@ -15,7 +15,7 @@ import { InMemoryPersistenceLayer } from '../../consumer/support/in-memory-persi
 /** Everything the fakes hold, plus a log of every write they accepted ("bad input writes nothing"). */
 export class InMemoryStore {
   readonly orders = new Map<string, Order>();
-  readonly payments = new Map<string, CapturedPayment>();
+  readonly payments = new Map<string, SettledPayment>();
   readonly paymentCache = new Map<string, PaymentRequest & { expiresAt: Date }>();
   readonly customers = new Map<string, Customer>();
   readonly timelines = new Map<string, Timeline>();
@@ -76,12 +76,14 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     return undefined;
   }
 
-  async capture(payment: CapturedPayment, event: EventEnvelope): Promise<'captured' | 'already-captured'> {
-    if (this.store.payments.has(payment.paymentId)) return 'already-captured';
+  async settle(payment: SettledPayment, event: EventEnvelope): Promise<SettleResult> {
+    if (this.store.payments.has(payment.paymentId)) return 'already-settled';
+    const placed = this.store.orders.get(payment.orderId)?.status === 'PLACED';
+    if (placed !== (payment.status === 'CAPTURED')) return 'order-disagrees';
     this.store.payments.set(payment.paymentId, copy(payment));
     this.store.outbox.push(event);
-    this.store.writes.push(`capture payment ${payment.paymentId}`);
-    return 'captured';
+    this.store.writes.push(`${payment.status === 'CAPTURED' ? 'capture' : 'reject'} payment ${payment.paymentId}`);
+    return 'settled';
   }
 }
 
