@@ -59,6 +59,7 @@ try {
 void runUntilSignalled(() =>
   startLocalRuntime({
     projectRoot,
+    inspector: {},
     ...(args.stack !== undefined ? { stackName: args.stack } : {}),
     synthesize: (outdir, stackName) =>
       synthesizeCdkApp({

@@ -41,7 +41,8 @@ for (const [source, target] of Object.entries(esModules)) {
 }
 
 // In dist/ the runtime's project root is dist/ itself (local/template.ts), so the paths stay as in the repo.
-for (const file of ['local/emulator/moto_launcher.py', 'requirements-dev.txt']) {
+// The inspector's page (local/inspector/static/) is served from files, so it ships as it is.
+for (const file of ['local/emulator/moto_launcher.py', 'requirements-dev.txt', ...['index.html', 'inspector.css', 'inspector.js'].map((name) => `local/inspector/static/${name}`)]) {
   mkdirSync(path.dirname(path.join(dist, file)), { recursive: true });
   copyFileSync(path.join(root, file), path.join(dist, file));
 }

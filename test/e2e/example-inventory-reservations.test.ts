@@ -83,6 +83,7 @@ describe('examples/inventory-reservations, installed from the packed tarball', (
   let local: RunningLocal | undefined;
   let port = 0;
   let emulatorPort = 0;
+  let inspectorPort = 0;
   let api: ApiClient;
 
   beforeAll(async () => {
@@ -100,7 +101,9 @@ describe('examples/inventory-reservations, installed from the packed tarball', (
     port = await freePort();
     do emulatorPort = await freePort();
     while (emulatorPort === port);
-    local = await startDualwriteLocal(app, { PORT: String(port), EMULATOR_PORT: String(emulatorPort) });
+    do inspectorPort = await freePort();
+    while (inspectorPort === port || inspectorPort === emulatorPort);
+    local = await startDualwriteLocal(app, { PORT: String(port), EMULATOR_PORT: String(emulatorPort), INSPECTOR_PORT: String(inspectorPort) });
     api = apiClient(loadStackOutputs(path.join(app, '.local', 'outputs.json')).values);
   }, SETUP_TIMEOUT_MS);
 
@@ -144,8 +147,17 @@ describe('examples/inventory-reservations, installed from the packed tarball', (
 
   it('prints the ready line with its ports', () => {
     expect(local!.readyLine).toBe(
-      `${READY_LINE_PREFIX}API http://127.0.0.1:${port}/ , emulator http://127.0.0.1:${emulatorPort} , outputs .local/outputs.json (local API: no auth check, loopback only)`,
+      `${READY_LINE_PREFIX}API http://127.0.0.1:${port}/ , inspector http://127.0.0.1:${inspectorPort}/ , emulator http://127.0.0.1:${emulatorPort} , outputs .local/outputs.json (local API: no auth check, loopback only)`,
     );
+  });
+
+  it('serves the inspector page from the installed package, its URL in the outputs file', async () => {
+    const outputs = loadStackOutputs(path.join(app, '.local', 'outputs.json')).values;
+    expect(outputs.InspectorUrl).toBe(`http://127.0.0.1:${inspectorPort}/`);
+    const page = await fetch(outputs.InspectorUrl!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('inspector.js');
+    expect((await fetch(new URL('inspector.js', outputs.InspectorUrl)).then((response) => response.status))).toBe(200);
   });
 
   it('projects a reservation into the stock of its SKU, and takes it out when it is released', async () => {
