@@ -1,7 +1,11 @@
 /** What every use case may ask of its environment besides its ports: the time and fresh ids. */
 export interface UseCaseEnvironment {
   clock: () => Date;
-  /** A new unique, time-ordered id (ULID in production). */
+  /**
+   * The id of a new entity: a fresh ULID, or, for a command with an `Idempotency-Key`, one derived
+   * from the key, the same on every execution of that command (an existing entity with it may be
+   * the command's own earlier commit).
+   */
   newId: () => string;
 }
 

@@ -21,7 +21,7 @@ import { parseRequestPaymentRequest } from '../payments/payment-requests';
 import { getPayment, requestPayment } from '../payments/payment-use-cases';
 import type { TimelineRepository } from '../timeline/timeline-repository';
 import { getTimeline } from '../timeline/timeline-use-cases';
-import { idempotencyKeyOf, makeCommandRunner, type CommandRunner } from './idempotent-commands';
+import { idempotencyKeyOf, idsDerivedFromKey, makeCommandRunner, type CommandRunner } from './idempotent-commands';
 
 /** The ports the API needs; `handler.ts` passes the DynamoDB adapters, unit tests pass fakes. */
 export interface ApiDependencies {
@@ -38,7 +38,7 @@ export interface ApiDependencies {
   idempotencyExpiresAfterSeconds?: number;
   /** @default () => new Date() */
   clock?: () => Date;
-  /** @default ULID */
+  /** Ids of commands sent without an `Idempotency-Key` (keyed ones derive theirs from the key). @default ULID */
   newId?: () => string;
   logger?: Logger;
   tracer?: Tracer;
@@ -83,16 +83,22 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
   const { orders, payments, customers, timelines, clock, newId } = deps;
   const orderDeps = { orders, clock, newId };
   const orderExists = (orderId: string) => async () => (await orders.findById(orderId)) !== undefined;
-  /** An `Idempotency-Key` command: the key, then the body, validated before it runs; its answer kept for retries. */
+  /**
+   * An `Idempotency-Key` command: the key, then the body, validated before it runs; its answer kept
+   * for retries. With a key, the ids it creates are derived from the key (`idsDerivedFromKey`), so
+   * that running it again after a crash finds its own earlier commit; without one, they are fresh.
+   */
   const runCommand = async <C>(
     request: ApiRequest,
     statusCode: number,
     parse: () => C,
-    execute: (command: C) => Promise<unknown>,
+    execute: (command: C, ids: { newId: () => string }) => Promise<unknown>,
   ): Promise<RouteAnswer> => {
     const key = idempotencyKeyOf(request.header);
     const command = parse();
-    return commands.run({ key, target: targetOf(request), command }, async () => ({ statusCode, body: await execute(command) }));
+    const target = targetOf(request);
+    const ids = { newId: key === undefined ? newId : idsDerivedFromKey(target, key) };
+    return commands.run({ key, target, command }, async () => ({ statusCode, body: await execute(command, ids) }));
   };
   return [
     {
@@ -103,7 +109,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
           request,
           201,
           () => parsePlaceOrderRequest(readJsonBody(request, { required: true })),
-          (command) => placeOrder(orderDeps, command, request),
+          (command, ids) => placeOrder({ ...orderDeps, ...ids }, command, request),
         );
       },
     },
@@ -146,7 +152,7 @@ function buildRoutes(deps: Required<Pick<ApiDependencies, 'clock' | 'newId'>> & 
           request,
           202,
           () => parseRequestPaymentRequest(readJsonBody(request, { required: true })),
-          (command) => requestPayment({ orders, payments, clock, newId }, orderId, command, request),
+          (command, ids) => requestPayment({ orders, payments, clock, ...ids }, orderId, command, request),
         );
       },
     },

@@ -6,6 +6,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../errors';
 import { toHttpError } from '../http/error-response';
@@ -57,6 +58,32 @@ export function idempotencyKeyOf(header: (name: string) => string | undefined): 
  */
 export function isRememberedRefusal(statusCode: number, code: string): boolean {
   return statusCode >= 400 && statusCode < 500 && code !== 'VERSION_CONFLICT';
+}
+
+const CROCKFORD_BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The ids a keyed command creates, derived from its `[target, key]` scope: the n-th id of every
+ * execution of one command is the same, so a second execution (the first one committed but died
+ * before its idempotency record was completed) meets the first one's `attribute_not_exists` guard
+ * instead of creating a second entity.
+ *
+ * Each id is the first 128 bits of SHA-256 over the scope and the id's position, written as a ULID
+ * (26 characters of Crockford base32, first one 0-7): it fits every place a ULID goes, but its time
+ * part is a hash, not the creation time, so keyed ids do not sort by time.
+ */
+export function idsDerivedFromKey(target: string, key: string): () => string {
+  let position = 0;
+  return () => {
+    const digest = createHash('sha256').update(JSON.stringify(['dualwrite/command-id/v1', target, key, position++])).digest();
+    let value = BigInt(`0x${digest.subarray(0, 16).toString('hex')}`);
+    let id = '';
+    for (let index = 0; index < 26; index++) {
+      id = CROCKFORD_BASE32[Number(value & 31n)] + id;
+      value >>= 5n;
+    }
+    return id;
+  };
 }
 
 export interface CommandRunner {

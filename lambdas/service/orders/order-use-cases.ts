@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import { newEnvelope } from '../../../exports/runtime';
-import { NotFoundError, VersionConflictError } from '../errors';
+import { IdempotencyKeyReusedError, NotFoundError, VersionConflictError } from '../errors';
 import type { RequestContext, UseCaseEnvironment } from '../use-case-context';
 import { cancelled, orderCancelledEvent, orderPlacedEvent, placeNewOrder, type Order, type OrderStatus } from './order';
 import type { OrderRepository } from './order-repository';
@@ -15,7 +16,13 @@ export interface OrderSummary {
   version: number;
 }
 
-/** Order and `OrderPlaced` in one transaction (transactional outbox). */
+/**
+ * Order and `OrderPlaced` in one transaction (transactional outbox).
+ *
+ * When the order's id exists already, the id came from an `Idempotency-Key` and this is the same
+ * command running again (its first run committed, its answer was lost): the same command gets the
+ * first answer and writes nothing, another command under that key is IdempotencyKeyReusedError.
+ */
 export async function placeOrder(
   deps: OrderUseCaseDependencies,
   command: PlaceOrderCommand,
@@ -25,8 +32,21 @@ export async function placeOrder(
   const order = placeNewOrder({ orderId: deps.newId(), customerId: command.customerId, items: command.items }, now);
   // Built before any write: an event that could never be published refuses the command here.
   const event = newEnvelope(orderPlacedEvent(order, request.correlationId), now);
-  await deps.orders.create(order, event);
-  return { orderId: order.orderId, status: order.status, version: order.version, totalCents: order.totalCents };
+  const answer = { orderId: order.orderId, status: order.status, version: order.version, totalCents: order.totalCents };
+  try {
+    await deps.orders.create(order, event);
+  } catch (error: unknown) {
+    if (!(error instanceof VersionConflictError)) throw error;
+    const existing = await deps.orders.findById(order.orderId);
+    if (existing === undefined) throw error;
+    if (existing.customerId !== command.customerId || !isDeepStrictEqual(existing.items, command.items)) {
+      throw new IdempotencyKeyReusedError(
+        `order ${order.orderId} was placed by an earlier request with the same Idempotency-Key and a different body; use a new key for a new request`,
+        { cause: error },
+      );
+    }
+  }
+  return answer;
 }
 
 export async function getOrder(deps: Pick<OrderUseCaseDependencies, 'orders'>, orderId: string): Promise<Order> {

@@ -36,6 +36,14 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
             },
           },
           {
+            // The payment this id names was requested already (its cache item may have expired since).
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: { pk, sk: STATE_SORT_KEY },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
             Put: {
               TableName: this.tableName,
               Item: {
@@ -61,6 +69,23 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
   }
 
   async findView(paymentId: string, now: Date): Promise<PaymentView | undefined> {
+    const Items = await this.stateAndCache(paymentId);
+    const state = Items.find((item) => item.sk === STATE_SORT_KEY);
+    if (state !== undefined) return toView(state, 'table');
+    // DynamoDB deletes expired items lazily (and the emulator never does): expiry is decided here.
+    const cache = Items.find((item) => item.sk === CACHE_SORT_KEY);
+    if (cache !== undefined && typeof cache.expiresAt === 'number' && cache.expiresAt * 1000 > now.getTime()) {
+      return toView(cache, 'cache');
+    }
+    return undefined;
+  }
+
+  async findRequest(paymentId: string): Promise<PaymentRequest | undefined> {
+    const item = (await this.stateAndCache(paymentId))[0];
+    return item === undefined ? undefined : { paymentId: item.paymentId as string, orderId: item.orderId as string, amountCents: item.amountCents as number };
+  }
+
+  private async stateAndCache(paymentId: string): Promise<Array<Record<string, unknown>>> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -70,14 +95,7 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
         ConsistentRead: true,
       }),
     );
-    const state = Items.find((item) => item.sk === STATE_SORT_KEY);
-    if (state !== undefined) return toView(state, 'table');
-    // DynamoDB deletes expired items lazily (and the emulator never does): expiry is decided here.
-    const cache = Items.find((item) => item.sk === CACHE_SORT_KEY);
-    if (cache !== undefined && typeof cache.expiresAt === 'number' && cache.expiresAt * 1000 > now.getTime()) {
-      return toView(cache, 'cache');
-    }
-    return undefined;
+    return Items;
   }
 
   async settle(payment: SettledPayment, event: EventEnvelope): Promise<SettleResult> {

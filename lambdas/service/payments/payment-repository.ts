@@ -6,9 +6,12 @@ export interface PaymentRepository {
   /**
    * Writes only the `PaymentRequested` event and the write-through cache item, atomically, while
    * the order is still PLACED at `order.version` (checked, not written). No payment entity: the
-   * consumer writes it when it hears the event. Throws VersionConflictError if the order changed.
+   * consumer writes it when it hears the event. Throws VersionConflictError if the order changed,
+   * or if this payment id was requested already (its cache item or its entity exists).
    */
   request(payment: PaymentRequest, order: { orderId: string; version: number }, event: EventEnvelope, cacheExpiresAt: Date): Promise<void>;
+  /** What was requested under this payment id (from the entity or the cache item, expired or not), else undefined. */
+  findRequest(paymentId: string): Promise<PaymentRequest | undefined>;
   /** The payment entity if written, else the cache item if it has not expired at `now`, else undefined. */
   findView(paymentId: string, now: Date): Promise<PaymentView | undefined>;
   /**

@@ -1,5 +1,5 @@
 import { type EventEnvelope, newEnvelope } from '../../../exports/runtime';
-import { IllegalTransitionError, NotFoundError } from '../errors';
+import { IdempotencyKeyReusedError, IllegalTransitionError, NotFoundError, VersionConflictError } from '../errors';
 import { getOrder } from '../orders/order-use-cases';
 import type { OrderRepository } from '../orders/order-repository';
 import type { RequestContext, UseCaseEnvironment } from '../use-case-context';
@@ -24,6 +24,11 @@ export interface PaymentUseCaseDependencies extends UseCaseEnvironment {
 /**
  * Listen to yourself: the command writes only the event (plus a cache item so that the caller can
  * read its own write at once); the payments consumer, hearing the event, writes the payment.
+ *
+ * When the command is refused and its payment id was requested already, the id came from an
+ * `Idempotency-Key` and this is the same command running again (its first run committed, its answer
+ * was lost; the order may have been cancelled since): the same command gets the first answer and
+ * writes nothing, another command under that key is IdempotencyKeyReusedError.
  */
 export async function requestPayment(
   deps: PaymentUseCaseDependencies,
@@ -31,16 +36,30 @@ export async function requestPayment(
   command: RequestPaymentCommand,
   request: RequestContext,
 ): Promise<{ paymentId: string; status: 'PENDING' }> {
-  const order = await getOrder(deps, orderId);
-  if (order.status !== 'PLACED') {
-    throw new IllegalTransitionError(`order ${orderId} is ${order.status}; payments are taken for PLACED orders only`);
+  const paymentId = deps.newId();
+  const answer = { paymentId, status: 'PENDING' } as const;
+  try {
+    const order = await getOrder(deps, orderId);
+    if (order.status !== 'PLACED') {
+      throw new IllegalTransitionError(`order ${orderId} is ${order.status}; payments are taken for PLACED orders only`);
+    }
+    const now = deps.clock();
+    const payment = { paymentId, orderId, amountCents: command.amountCents };
+    const event = newEnvelope(paymentRequestedEvent(payment, request.correlationId), now);
+    const cacheExpiresAt = new Date(now.getTime() + PAYMENT_CACHE_TTL_SECONDS * 1000);
+    await deps.payments.request(payment, { orderId, version: order.version }, event, cacheExpiresAt);
+  } catch (error: unknown) {
+    if (!(error instanceof IllegalTransitionError || error instanceof VersionConflictError)) throw error;
+    const earlier = await deps.payments.findRequest(paymentId);
+    if (earlier === undefined) throw error;
+    if (earlier.orderId !== orderId || earlier.amountCents !== command.amountCents) {
+      throw new IdempotencyKeyReusedError(
+        `payment ${paymentId} was requested by an earlier request with the same Idempotency-Key and a different body; use a new key for a new request`,
+        { cause: error },
+      );
+    }
   }
-  const now = deps.clock();
-  const payment = { paymentId: deps.newId(), orderId, amountCents: command.amountCents };
-  const event = newEnvelope(paymentRequestedEvent(payment, request.correlationId), now);
-  const cacheExpiresAt = new Date(now.getTime() + PAYMENT_CACHE_TTL_SECONDS * 1000);
-  await deps.payments.request(payment, { orderId, version: order.version }, event, cacheExpiresAt);
-  return { paymentId: payment.paymentId, status: 'PENDING' };
+  return answer;
 }
 
 export async function getPayment(deps: Pick<PaymentUseCaseDependencies, 'payments' | 'clock'>, paymentId: string): Promise<PaymentView> {

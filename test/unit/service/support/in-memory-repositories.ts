@@ -59,9 +59,17 @@ export class InMemoryPaymentRepository implements PaymentRepository {
     if (current === undefined || current.status !== 'PLACED' || current.version !== order.version) {
       throw new VersionConflictError(`order ${order.orderId} changed`);
     }
+    if (this.store.paymentCache.has(payment.paymentId) || this.store.payments.has(payment.paymentId)) {
+      throw new VersionConflictError(`payment ${payment.paymentId} exists`);
+    }
     this.store.paymentCache.set(payment.paymentId, { ...payment, expiresAt: cacheExpiresAt });
     this.store.outbox.push(event);
     this.store.writes.push(`request payment ${payment.paymentId}`);
+  }
+
+  async findRequest(paymentId: string): Promise<PaymentRequest | undefined> {
+    const found = this.store.payments.get(paymentId) ?? this.store.paymentCache.get(paymentId);
+    return found === undefined ? undefined : { paymentId, orderId: found.orderId, amountCents: found.amountCents };
   }
 
   async findView(paymentId: string, now: Date): Promise<PaymentView | undefined> {
