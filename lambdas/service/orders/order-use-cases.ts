@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { newEnvelope } from '../../../exports/runtime';
 import { IdempotencyKeyReusedError, NotFoundError, VersionConflictError } from '../errors';
 import type { RequestContext, UseCaseEnvironment } from '../use-case-context';
@@ -39,7 +38,7 @@ export async function placeOrder(
     if (!(error instanceof VersionConflictError)) throw error;
     const existing = await deps.orders.findById(order.orderId);
     if (existing === undefined) throw error;
-    if (existing.customerId !== command.customerId || !isDeepStrictEqual(existing.items, command.items)) {
+    if (!placedBy(existing, command)) {
       throw new IdempotencyKeyReusedError(
         `order ${order.orderId} was placed by an earlier request with the same Idempotency-Key and a different body; use a new key for a new request`,
         { cause: error },
@@ -47,6 +46,20 @@ export async function placeOrder(
     }
   }
   return answer;
+}
+
+/** Whether `order` is what `command` places: the same customer and the same lines, in order. */
+function placedBy(order: Order, command: PlaceOrderCommand): boolean {
+  return (
+    order.customerId === command.customerId &&
+    order.items.length === command.items.length &&
+    order.items.every(
+      (line, index) =>
+        line.sku === command.items[index]?.sku &&
+        line.quantity === command.items[index]?.quantity &&
+        line.unitPriceCents === command.items[index]?.unitPriceCents,
+    )
+  );
 }
 
 export async function getOrder(deps: Pick<OrderUseCaseDependencies, 'orders'>, orderId: string): Promise<Order> {
