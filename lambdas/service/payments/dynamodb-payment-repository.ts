@@ -36,7 +36,8 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
             },
           },
           {
-            // The payment this id names was requested already (its cache item may have expired since).
+            // A payment id requested before: its entity outlives the cache and outbox items, whose
+            // TTLs would otherwise let a re-run of a keyed command write a second PaymentRequested.
             ConditionCheck: {
               TableName: this.tableName,
               Key: { pk, sk: STATE_SORT_KEY },
@@ -69,11 +70,11 @@ export class DynamoDbPaymentRepository implements PaymentRepository {
   }
 
   async findView(paymentId: string, now: Date): Promise<PaymentView | undefined> {
-    const Items = await this.stateAndCache(paymentId);
-    const state = Items.find((item) => item.sk === STATE_SORT_KEY);
+    const items = await this.stateAndCache(paymentId);
+    const state = items.find((item) => item.sk === STATE_SORT_KEY);
     if (state !== undefined) return toView(state, 'table');
     // DynamoDB deletes expired items lazily (and the emulator never does): expiry is decided here.
-    const cache = Items.find((item) => item.sk === CACHE_SORT_KEY);
+    const cache = items.find((item) => item.sk === CACHE_SORT_KEY);
     if (cache !== undefined && typeof cache.expiresAt === 'number' && cache.expiresAt * 1000 > now.getTime()) {
       return toView(cache, 'cache');
     }
