@@ -13,7 +13,7 @@
  * `synthesize` option: no CDK synth, no bundling.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
@@ -23,7 +23,7 @@ import { freePort } from '../../../local/emulator';
 import { silentLog } from '../../../local/log';
 import { LocalRuntimeStartError, startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../../local/runtime';
 import type { CfnTemplate, SynthesizedStack } from '../../../local/template';
-import { awsEndpoint, sqsClient, uniqueName } from '../support/aws';
+import { awsEndpoint, sqsClient, uniqueName, waitFor } from '../support/aws';
 
 const VALID_FILTER = { body: { amount: [{ numeric: ['>', 10, '<', 100] }] } };
 /** AWS refuses a numeric range whose lower bound is not below its upper bound. */
@@ -139,6 +139,18 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** Whether something accepts TCP connections on the port of 127.0.0.1 (without binding it, unlike `portIsFree`). */
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 async function queueExists(queueName: string): Promise<boolean> {
   return sqsClient()
     .send(new GetQueueUrlCommand({ QueueName: queueName }))
@@ -192,11 +204,23 @@ describe('startLocalRuntime refusing a template at startup', () => {
     do emulatorPort = await freePort();
     while (emulatorPort === port);
 
-    const refusal = await startupRefusal({ ...runtimeOptions(sample, port), emulatorPort });
+    // The emulator boots while the app synthesizes: this synth lasts until it answers, so the
+    // refusal comes with an emulator running, which the runtime must stop.
+    let emulatorAnsweredDuringSynth = false;
+    const refusal = await startupRefusal({
+      ...runtimeOptions(sample, port),
+      emulatorPort,
+      synthesize: async () => {
+        emulatorAnsweredDuringSynth = await waitFor(() => acceptsConnections(emulatorPort), { timeoutMs: 20_000 });
+        return sample.stack;
+      },
+    });
 
+    expect(emulatorAnsweredDuringSynth).toBe(true);
     expect(refusal).toBeInstanceOf(LocalRuntimeStartError);
     expect(refusal.message).toContain('event source mapping ConsumerQueueMapping');
     expect(existsSync(sample.initFile)).toBe(false);
+    expect(await acceptsConnections(emulatorPort)).toBe(false);
     expect(await portIsFree(emulatorPort)).toBe(true);
     expect(await portIsFree(port)).toBe(true);
   });
