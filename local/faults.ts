@@ -13,6 +13,7 @@
  *   acknowledged, refused), as Lambda's pollers and a failing consumer can make happen in AWS.
  */
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
+import { envelopeOfMessageBody } from './inspector/observed-invoker';
 
 export interface DeliveryContext<TRecord> {
   /** The event source's name (mapping logical id and function). */
@@ -79,4 +80,19 @@ export interface LocalFaults {
   awsEndpoint?: string;
   eventSources?: EventSourceFaults;
   functionCode?: readonly FunctionCodeOverride[];
+}
+
+/**
+ * Event source faults under which the consumers refuse every message whose event carries one of
+ * `correlationIds` (a live set: add an id to start refusing its messages, delete it to stop), so
+ * that the event is parked in its DLQ within seconds. The inspector's browser test and
+ * `npm run screenshot` use it.
+ */
+export function refusingCorrelationIds(correlationIds: ReadonlySet<string>): EventSourceFaults {
+  return {
+    planSqsDelivery: ({ records }) => {
+      const refused = records.filter((record) => correlationIds.has(envelopeOfMessageBody(record.body)?.correlationId ?? ''));
+      return refused.length > 0 ? { refuseMessageIds: refused.map((record) => record.messageId) } : undefined;
+    },
+  };
 }

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { envelopeOfMessageBody } from '../local/inspector/observed-invoker';
+import { refusingCorrelationIds } from '../local/faults';
 import { silentLog } from '../local/log';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { PROJECT_ROOT } from '../local/template';
@@ -39,14 +39,7 @@ export async function runInspectorScreenshot(argv: readonly string[], io: ToolIo
       ttlSweepIntervalMs: 0,
       inspector: { port: 0 },
       // One order's event is refused by its consumers until it sits in the DLQ, so the health panel has something to show.
-      faults: {
-        eventSources: {
-          planSqsDelivery: ({ records }) => {
-            const ids = records.filter((record) => refused.has(envelopeOfMessageBody(record.body)?.correlationId ?? '')).map((record) => record.messageId);
-            return ids.length > 0 ? { refuseMessageIds: ids } : undefined;
-          },
-        },
-      },
+      faults: { eventSources: refusingCorrelationIds(refused) },
       log: silentLog,
     });
     chromium = await launchChromium();

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OutboxFailureMarker } from '../../../lambdas/dualwrite/relay/outbox-failure-marker';
-import { envelopeOfMessageBody } from '../../../local/inspector/observed-invoker';
+import { refusingCorrelationIds } from '../../../local/faults';
 import { silentLog } from '../../../local/log';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import { PROJECT_ROOT } from '../../../local/template';
@@ -40,14 +40,7 @@ beforeAll(async () => {
     outdir: path.join(cloudAssembly, 'cdk.out'),
     ttlSweepIntervalMs: 0,
     inspector: { port: 0 },
-    faults: {
-      eventSources: {
-        planSqsDelivery: ({ records }) => {
-          const refuse = records.filter((record) => refusedCorrelationIds.has(envelopeOfMessageBody(record.body)?.correlationId ?? ''));
-          return refuse.length > 0 ? { refuseMessageIds: refuse.map((record) => record.messageId) } : undefined;
-        },
-      },
-    },
+    faults: { eventSources: refusingCorrelationIds(refusedCorrelationIds) },
     log: silentLog,
   });
   chromium = await launchChromium();
