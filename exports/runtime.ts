@@ -39,3 +39,5 @@ export { decideByVersion, EarlyEventError, type OrderingDecision } from '../lamb
 export { getIntegerFromEnv, getStringFromEnv, type IntegerFromEnvOptions, MissingConfigurationError } from '../lambdas/dualwrite/config';
 export { isConditionalCheckFailed } from '../lambdas/dualwrite/dynamodb-errors';
 export { traced } from '../lambdas/dualwrite/tracing';
+/** For ids a service derives itself (ULID-shaped): the encoding the CDC's derived event ids use. */
+export { crockfordBase32, leadingBytesAsInteger } from '../lambdas/dualwrite/crockford-base32';

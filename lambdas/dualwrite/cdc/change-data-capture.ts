@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { getStringFromEnv } from '../config';
+import { crockfordBase32, leadingBytesAsInteger } from '../crockford-base32';
 import { newEnvelope, type EventEnvelope, type NewEventInput } from '../envelope';
 import { EventBridgePublisher } from '../relay/eventbridge-publisher';
 import { relayTuningFromEnv } from '../relay/relay-config';
@@ -56,32 +57,13 @@ export interface ChangeFailureRef {
   eventId?: string;
 }
 
-const CROCKFORD_BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const MAX_ULID_TIME = 2 ** 48 - 1;
 
 function encodeTime(epochMs: number): string {
   if (!Number.isInteger(epochMs) || epochMs < 0 || epochMs > MAX_ULID_TIME) {
     throw new RangeError(`a ULID time must be an integer from 0 to ${MAX_ULID_TIME} ms, got ${epochMs}`);
   }
-  let remaining = epochMs;
-  let out = '';
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD_BASE32[remaining % 32] + out;
-    remaining = Math.floor(remaining / 32);
-  }
-  return out;
-}
-
-/** 10 bytes (80 bits) → 16 Crockford base32 characters, most significant bits first. */
-function encode80Bits(bytes: Uint8Array): string {
-  let bits = 0n;
-  for (const byte of bytes.subarray(0, 10)) bits = (bits << 8n) | BigInt(byte);
-  let out = '';
-  for (let i = 0; i < 16; i++) {
-    out = CROCKFORD_BASE32[Number(bits & 31n)] + out;
-    bits >>= 5n;
-  }
-  return out;
+  return crockfordBase32(BigInt(epochMs), 10);
 }
 
 /** JSON with object keys sorted, so that the same key yields the same bytes whatever its attribute order. */
@@ -117,7 +99,7 @@ export function deriveEventId(input: DerivedEventIdInput): string {
   const digest = createHash('sha256')
     .update(canonicalJson([input.tableName, input.keys, input.sequenceNumber, input.index]))
     .digest();
-  return encodeTime(input.approximateCreationDateTime.getTime()) + encode80Bits(digest);
+  return encodeTime(input.approximateCreationDateTime.getTime()) + crockfordBase32(leadingBytesAsInteger(digest, 10), 16);
 }
 
 export interface ChangeRelayItemsOptions {

@@ -8,6 +8,7 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { crockfordBase32, leadingBytesAsInteger } from '../../../exports/runtime';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../errors';
 import { toHttpError } from '../http/error-response';
 import { validate } from '../http/validation';
@@ -60,8 +61,6 @@ export function isRememberedRefusal(statusCode: number, code: string): boolean {
   return statusCode >= 400 && statusCode < 500 && code !== 'VERSION_CONFLICT';
 }
 
-const CROCKFORD_BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /**
  * The ids a keyed command creates, derived from its `[target, key]` scope: the n-th id of every
  * execution of one command is the same, so a second execution (the first one committed but died
@@ -76,13 +75,7 @@ export function idsDerivedFromKey(target: string, key: string): () => string {
   let position = 0;
   return () => {
     const digest = createHash('sha256').update(JSON.stringify(['dualwrite/command-id/v1', target, key, position++])).digest();
-    let value = BigInt(`0x${digest.subarray(0, 16).toString('hex')}`);
-    let id = '';
-    for (let index = 0; index < 26; index++) {
-      id = CROCKFORD_BASE32[Number(value & 31n)] + id;
-      value >>= 5n;
-    }
-    return id;
+    return crockfordBase32(leadingBytesAsInteger(digest, 16), 26);
   };
 }
 
