@@ -158,16 +158,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         cause: error,
       });
     }
-    const notEmulated = resourcesNotEmulated(stack.template);
-    if (notEmulated.length > 0) {
-      emulator = await emulatorStarting?.catch(() => undefined);
-      throw new LocalRuntimeStartError(notEmulatedMessage(stack.stackName, notEmulated));
-    }
+    // What AWS or this runtime would refuse in the template stops the start before anything is created;
+    // the emulator booting meanwhile is kept so that stop() ends it (the catch below turns the
+    // refusal into a LocalRuntimeStartError).
     try {
+      const notEmulated = resourcesNotEmulated(stack.template);
+      if (notEmulated.length > 0) throw new LocalRuntimeStartError(notEmulatedMessage(stack.stackName, notEmulated));
       refuseInvalidFilterCriteria(stack.template);
     } catch (error) {
       emulator = await emulatorStarting?.catch(() => undefined);
-      throw error instanceof InvalidEventFilterError ? new LocalRuntimeStartError(error.message, { cause: error }) : error;
+      throw error;
     }
     try {
       emulator = await emulatorStarting;
