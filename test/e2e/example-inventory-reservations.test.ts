@@ -16,6 +16,7 @@ import { READY_LINE_PREFIX } from '../../local/ready-line';
 import { loadStackOutputs } from '../../tools/lib/outputs';
 import { waitFor } from '../integration/support/wait';
 import { apiClient, type ApiClient } from './support/api';
+import { stopProcessGroup, waitForReadyLine } from './support/local-process';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'inventory-reservations');
@@ -47,34 +48,15 @@ interface RunningLocal {
 }
 
 /** Starts `npx dualwrite-local` in its own process group and resolves on its ready line. */
-function startDualwriteLocal(cwd: string, environment: Record<string, string>): Promise<RunningLocal> {
+async function startDualwriteLocal(cwd: string, environment: Record<string, string>): Promise<RunningLocal> {
   const child = spawn('npx', ['dualwrite-local'], { cwd, env: childEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within ${READY_DEADLINE_MS / 1000} s:\n${output.slice(-8_000)}`)), READY_DEADLINE_MS);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const readyLine = output.split('\n').find((line) => line.startsWith(READY_LINE_PREFIX));
-      if (readyLine !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, readyLine, exited });
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`dualwrite-local exited (code ${code}) before it was ready:\n${output.slice(-8_000)}`));
-    });
-  });
+  const readyLine = await waitForReadyLine(child, path.join(cwd, '..', 'dualwrite-local.log'), READY_DEADLINE_MS);
+  return { child, readyLine, exited };
 }
 
 async function stop(local: RunningLocal | undefined): Promise<void> {
-  if (local?.child.pid === undefined || local.child.exitCode !== null) return;
-  process.kill(-local.child.pid, 'SIGTERM');
-  const killer = setTimeout(() => process.kill(-local.child.pid!, 'SIGKILL'), 20_000);
-  await local.exited;
-  clearTimeout(killer);
+  if (local !== undefined) await stopProcessGroup(local.child, local.exited);
 }
 
 describe('examples/inventory-reservations, installed from the packed tarball', () => {

@@ -8,23 +8,20 @@
  *
  * Tests read the outputs with `handedOverStackOutputs()` (see ../support/handoff.ts, support/steps.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { freePort } from '../../local/emulator';
-import { READY_LINE_PREFIX } from '../../local/ready-line';
 import { loadStackOutputs } from '../../tools/lib/outputs';
 import { handOverStackOutputs } from '../support/handoff';
 import { afterTheRun } from '../support/teardown';
+import { stopProcessGroup, waitForReadyLine } from './support/local-process';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const READY_DEADLINE_MS = 240_000;
-const STOP_DEADLINE_MS = 20_000;
-/** `dualwrite local runtime ready: API … (local API: no auth check, loopback only)` */
-const isReadyLine = (line: string) => line.startsWith(READY_LINE_PREFIX);
 
 export default async function setup(): Promise<void> {
   const outputsFile = process.env.E2E_OUTPUTS_FILE;
@@ -57,12 +54,12 @@ export default async function setup(): Promise<void> {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
-    await stopLocalRuntime(child, exited);
+    await stopProcessGroup(child, exited);
     await rm(path.dirname(cloudAssembly), { recursive: true, force: true });
   };
 
   try {
-    await waitForReadyLine(child, logFile);
+    await waitForReadyLine(child, logFile, READY_DEADLINE_MS);
     handOverStackOutputs(stackOutputs(localOutputsFile));
   } catch (error) {
     await stop();
@@ -74,54 +71,4 @@ export default async function setup(): Promise<void> {
 /** The outputs of the stack the file holds (`E2E_STACK_NAME` picks one when it holds several), read as the operator tools read them. */
 function stackOutputs(file: string): Record<string, string> {
   return { ...loadStackOutputs(file, process.env.E2E_STACK_NAME).values };
-}
-
-/** Resolves on the ready line; rejects, with the runtime's output, if it exits or the deadline passes. */
-function waitForReadyLine(child: ChildProcess, logFile: string): Promise<void> {
-  const log = createWriteStream(logFile);
-  let tail: string[] = [];
-  const remember = (line: string) => {
-    tail.push(line);
-    if (tail.length > 150) tail = tail.slice(-150);
-  };
-  return new Promise<void>((resolve, reject) => {
-    const fail = (reason: string) => {
-      clearTimeout(timer);
-      reject(new Error(`the local runtime ${reason}. Its output (full log: ${logFile}):\n${tail.join('\n')}`));
-    };
-    const timer = setTimeout(() => fail(`printed no ready line within ${READY_DEADLINE_MS / 1000} s`), READY_DEADLINE_MS);
-    for (const [stream, name] of [[child.stdout!, 'out'], [child.stderr!, 'err']] as const) {
-      let partial = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        log.write(chunk);
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          remember(line);
-          if (name === 'out' && isReadyLine(line)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        }
-      });
-    }
-    child.once('exit', (code, signal) => fail(`exited (code ${code}, signal ${signal}) before it was ready`));
-    child.once('error', (error) => fail(`could not be started: ${error.message}`));
-  });
-}
-
-async function stopLocalRuntime(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // the group is gone already
-    }
-  };
-  signalGroup('SIGTERM');
-  const killer = setTimeout(() => signalGroup('SIGKILL'), STOP_DEADLINE_MS);
-  await exited;
-  clearTimeout(killer);
 }
