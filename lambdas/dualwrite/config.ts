@@ -18,6 +18,8 @@ export interface IntegerFromEnvOptions {
   /** Returned when the variable is unset or blank. */
   defaultValue: number;
   minimum: number;
+  /** @default none */
+  maximum?: number;
   /** Named in the error message, e.g. `seconds`. */
   unit: string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -32,6 +34,9 @@ export function getIntegerFromEnv(name: string, options: IntegerFromEnvOptions):
     throw new MissingConfigurationError(
       `${name} environment variable must be a whole number of ${options.unit} of at least ${options.minimum}, got "${raw}"`,
     );
+  }
+  if (options.maximum !== undefined && value > options.maximum) {
+    throw new MissingConfigurationError(`${name} environment variable must be at most ${options.maximum} ${options.unit}, got "${raw}"`);
   }
   return value;
 }

@@ -29,14 +29,6 @@ function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string, defaultValue:
   return getIntegerFromEnv(name, { defaultValue, minimum, unit: 'milliseconds', env });
 }
 
-function boundedIntegerFromEnv(env: NodeJS.ProcessEnv, name: string, defaultValue: number, minimum: number, maximum: number, unit: string): number {
-  const value = getIntegerFromEnv(name, { defaultValue, minimum, unit, env });
-  if (value > maximum) {
-    throw new MissingConfigurationError(`${name} environment variable must be at most ${maximum} ${unit}, got "${env[name]}"`);
-  }
-  return value;
-}
-
 /**
  * `RELAY_BACKOFF_BASE_MS` (default 50), `RELAY_BACKOFF_CAP_MS` (default 5000), `RELAY_SAFETY_MARGIN_MS`
  * (default 5000), `RELAY_MAX_CONCURRENT_CALLS` (default DEFAULT_MAX_CONCURRENT_CALLS, 1 to 50) and
@@ -51,7 +43,13 @@ export function relayTuningFromEnv(env: NodeJS.ProcessEnv = process.env): RelayT
     );
   }
   const safetyMarginMs = millisecondsFromEnv(env, RELAY_SAFETY_MARGIN_MS, DEFAULT_SAFETY_MARGIN_MS, 0);
-  const maxConcurrentCalls = boundedIntegerFromEnv(env, RELAY_MAX_CONCURRENT_CALLS, DEFAULT_MAX_CONCURRENT_CALLS, 1, MAX_CONCURRENT_CALLS_LIMIT, 'calls');
-  const maxBytes = boundedIntegerFromEnv(env, RELAY_PUT_EVENTS_MAX_BYTES, MAX_PUT_EVENTS_BYTES, MAX_PUT_EVENTS_BYTES, MAX_RAISED_PUT_EVENTS_BYTES, 'bytes');
+  const maxConcurrentCalls = getIntegerFromEnv(RELAY_MAX_CONCURRENT_CALLS, { defaultValue: DEFAULT_MAX_CONCURRENT_CALLS, minimum: 1, maximum: MAX_CONCURRENT_CALLS_LIMIT, unit: 'calls', env });
+  const maxBytes = getIntegerFromEnv(RELAY_PUT_EVENTS_MAX_BYTES, {
+    defaultValue: MAX_PUT_EVENTS_BYTES,
+    minimum: MAX_PUT_EVENTS_BYTES,
+    maximum: MAX_RAISED_PUT_EVENTS_BYTES,
+    unit: 'bytes',
+    env,
+  });
   return { backoff: { baseDelayMs, maxDelayMs }, safetyMarginMs, maxConcurrentCalls, limits: { ...PUT_EVENTS_LIMITS, maxBytes } };
 }
