@@ -371,8 +371,8 @@ export async function relayEvents<TRef>(items: ReadonlyArray<RelayItem<TRef>>, p
     if (startedBefore && ports.remainingTimeMs() <= safetyMarginMs) stop = new Stop('out-of-time');
     return stop === undefined;
   }, (error) => {
-    if (error instanceof Stop) stop ??= error;
-    else return true;
+    if (!(error instanceof Stop)) return true;
+    stop ??= error;
     return false;
   });
   if (bug !== undefined) throw bug.error;
