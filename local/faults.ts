@@ -59,6 +59,13 @@ export interface SqsDeliveryPlan {
 export interface EventSourceFaults {
   planStreamDelivery?(context: DeliveryContext<DynamoDBRecord>): StreamDeliveryPlan | undefined | Promise<StreamDeliveryPlan | undefined>;
   planSqsDelivery?(context: DeliveryContext<SQSRecord>): SqsDeliveryPlan | undefined | Promise<SqsDeliveryPlan | undefined>;
+  /**
+   * The `VisibilityTimeout` the SQS pollers ask for on every receive, in place of the queue's: the
+   * messages of a consumer that crashed before acknowledging come back in seconds instead of the
+   * stack's minutes (a chaos run). The queue's own attribute is left as the template sets it.
+   * An integer from 0 to 43200, as SQS takes. @default the queue's
+   */
+  sqsReceiveVisibilityTimeoutSeconds?: number;
 }
 
 /**

@@ -61,6 +61,10 @@ export class SqsEventSource {
   private stopped = false;
 
   constructor(options: SqsEventSourceOptions) {
+    const visibility = options.faults?.sqsReceiveVisibilityTimeoutSeconds;
+    if (visibility !== undefined && !(Number.isInteger(visibility) && visibility >= 0 && visibility <= 43_200)) {
+      throw new RangeError(`${options.name}: sqsReceiveVisibilityTimeoutSeconds must be an integer from 0 to 43200 (SQS's range), not ${visibility}`);
+    }
     this.options = options;
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
   }
@@ -107,6 +111,9 @@ export class SqsEventSource {
           WaitTimeSeconds: 0,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
+          ...(this.options.faults?.sqsReceiveVisibilityTimeoutSeconds !== undefined
+            ? { VisibilityTimeout: this.options.faults.sqsReceiveVisibilityTimeoutSeconds }
+            : {}),
         }),
       );
       const received = answer.Messages ?? [];

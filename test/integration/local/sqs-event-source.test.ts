@@ -130,4 +130,27 @@ describe('SQS event source (emulated event source mapping)', () => {
     expect(bodies(fixture.invocations()).flat()).toEqual(['take me']);
     await waitFor(async () => expect(await messageCounts(queue.url)).toEqual({ visible: 0, inFlight: 0 }));
   });
+
+  it("receives with the fault seam's visibility timeout instead of the queue's, and leaves the queue's attribute alone", async () => {
+    // 5 minutes on the queue: without the seam, the thrown-on message would not come back within this test.
+    const queue = await createQueue({ VisibilityTimeout: '300' });
+    const fixture = fixtureFunction('sqs-handler.cjs');
+    await sqsClient().send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'please throw' }));
+    start(queue, fixture, {}, { sqsReceiveVisibilityTimeoutSeconds: 1 });
+
+    await waitFor(() => expect(bodies(fixture.invocations()).length).toBeGreaterThanOrEqual(2), { timeoutMs: 10_000 });
+    const [first, second] = fixture.invocations<{ records: SQSRecord[] }>().map((invocation) => invocation.records[0]!);
+    expect([first!.body, second!.body]).toEqual(['please throw', 'please throw']);
+    expect(Number(second!.attributes.ApproximateReceiveCount)).toBe(2);
+    const { Attributes } = await sqsClient().send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['VisibilityTimeout'] }));
+    expect(Attributes!.VisibilityTimeout).toBe('300');
+  });
+
+  it.each([-1, 1.5, 43_201])('refuses a receive visibility timeout of %p, naming the mapping and the range', (seconds) => {
+    const fixture = fixtureFunction('sqs-handler.cjs');
+    running.push(fixture.lambda);
+    expect(() => start({ url: 'http://127.0.0.1:1/queue/none', arn: 'arn:aws:sqs:us-east-1:123456789012:none' }, fixture, {}, { sqsReceiveVisibilityTimeoutSeconds: seconds })).toThrow(
+      `test: sqsReceiveVisibilityTimeoutSeconds must be an integer from 0 to 43200 (SQS's range), not ${seconds}`,
+    );
+  });
 });
