@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { DEFAULT_OUTBOX_TTL_SECONDS } from '../lambdas/dualwrite/outbox';
@@ -93,9 +93,12 @@ export interface ChaosReport {
   outcomes: Record<string, number>;
   /**
    * `faultsOnSeconds`: how long the faults stayed on after the last command (until every change was applied);
-   * `scans`: full table scans; `timedOut`: the deadline passed with changes not applied (fails the run).
+   * `scans`: full table scans; `timedOut`: the deadline passed with changes not applied;
+   * `leftInQueues`: messages still in the consumer queues and DLQs at the end (visible or in flight);
+   * `quiet`: the run settled, every change applied with the faults off or nothing moving after a
+   * redrive, with every queue empty. A run that is not quiet cannot vouch for what is left: it fails.
    */
-  settle: { seconds: number; faultsOnSeconds: number; quiet: boolean; timedOut: boolean; scans: number; redrives: string[] };
+  settle: { seconds: number; faultsOnSeconds: number; quiet: boolean; timedOut: boolean; leftInQueues: number; scans: number; redrives: string[] };
   notes: string[];
 }
 
@@ -103,6 +106,8 @@ export const PATTERN_NAMES = ['outbox', 'listenToYourself', 'logTailing'] as con
 
 /** How often the settle loop reads the capture queue and the queue depths (GetQueueAttributes scans a queue in moto). */
 const SETTLE_POLL_MS = 2_000;
+/** The consumer queues' visibility timeout during a run (the stack's is 6 × the function timeout). */
+const CONSUMER_VISIBILITY_TIMEOUT_SECONDS = 3;
 /** Nothing moved for this long and something is not applied: the operator redrives (the runbook's step). */
 const STILL_BEFORE_REDRIVE_MS = 10_000;
 
@@ -135,6 +140,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       outputsFile: path.join(workDir, 'outputs.json'),
       outdir: path.join(workDir, 'cdk.out'),
       ...(options.functionCode !== undefined ? { functionCode: options.functionCode } : {}),
+      // A crashed consumer's messages come back after the visibility timeout: a few seconds, not the
+      // stack's minutes. The pollers ask for it on every receive, so no message escapes it, not even
+      // one received in the first moments after a restart, when the runtime has just set the queue's
+      // attributes back to the template's.
+      sqsReceiveVisibilityTimeoutSeconds: CONSUMER_VISIBILITY_TIMEOUT_SECONDS,
     };
     runtime = await startRuntimeProcess(hostConfig, eventSources);
     const outputs = runtime.outputs;
@@ -159,15 +169,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await eventbridge.send(new PutTargetsCommand({ Rule: 'chaos-capture', EventBusName: busName, Targets: [{ Id: 'capture', Arn: captureArn }] }));
     const capture = new CaptureQueueReader(sqs, captureQueueUrl);
 
-    // A crashed consumer's messages come back after the visibility timeout: a few seconds, not the stack's minutes.
     const consumerQueues = [outputs.TimelineQueueUrl!, outputs.PaymentsQueueUrl!];
-    // The runtime sets the stack's attributes again each time it starts: after a restart too.
-    const shortenVisibility = async () => {
-      for (const queueUrl of consumerQueues) {
-        await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: '3' } }));
-      }
-    };
-    await shortenVisibility();
     plan = new FaultPlan(options.seed, options.rates ?? DEFAULT_FAULT_RATES, { maxReceiveCount: await maxReceiveCountOf(sqs, consumerQueues[0]!) });
 
     const driver = new Driver(
@@ -192,7 +194,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       plan.countInjected('runtimeKilled');
       note(`killed the local runtime (SIGKILL) after ${next} commands; starting it again against the same emulator…`);
       runtime = await startRuntimeProcess(hostConfig, eventSources);
-      await shortenVisibility();
       driver.resume(apiClient(runtime.outputs));
     };
     let next = 0;
@@ -245,6 +246,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let stillSince = Date.now();
     let quiet = false;
     let timedOut = false;
+    let pending = 0;
     let redrivenWhenStill = false;
     let faultsOnMs = 0;
     let scans = 0;
@@ -263,7 +265,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (;;) {
       await capture.drain();
       const inQueues = await Promise.all(watchedQueues.map((queueUrl) => messagesIn(sqs, queueUrl)));
-      const pending = inQueues.reduce((sum, count) => sum + count, 0);
+      pending = inQueues.reduce((sum, count) => sum + count, 0);
       peakPending = Math.max(peakPending, pending);
       settleBar.update(peakPending - pending, peakPending);
       const movement = JSON.stringify([capture.events.length, inQueues]);
@@ -289,7 +291,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       if (stillForMs >= STILL_BEFORE_REDRIVE_MS) {
         if (redrivenWhenStill) {
-          // Nothing moved after a redrive: what is missing now stays missing (counted as lost).
+          // Nothing moved after a redrive: what is missing now stays missing (counted as lost); messages
+          // still in a queue that nothing consumes leave the run unsettled, which fails it.
           quiet = pending === 0;
           break;
         }
@@ -324,9 +327,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const view of evidence[name].views) for (const entry of view.entries) viewed.set(`${view.aggregate}@${entry.version}`, (viewed.get(`${view.aggregate}@${entry.version}`) ?? 0) + 1);
     }
     const poisoned = [...plan.poisoned.values()];
+    let neverShown = '';
+    if (timedOut) neverShown = ' (it never did: the deadline passed)';
+    else if (quietScan === undefined) neverShown = ' (none did: the run ended when nothing moved after a redrive)';
     const notes = [
-      `Faults stayed on for ${Math.round(faultsOnMs / 1000)} s after the last command: until a scan showed every committed change delivered and applied` +
-        `${timedOut ? ' (it never did: the deadline passed)' : ''}. Redrives (FAILED items, stream DLQ, consumer DLQs) ran with the faults on.`,
+      `Faults stayed on for ${Math.round(faultsOnMs / 1000)} s after the last command: until a scan showed every committed change delivered and applied${neverShown}. ` +
+        'Redrives (FAILED items, stream DLQ, consumer DLQs) ran with the faults on.',
       'naive = PutItem then PutEvents through the same fault proxy, with the SDK default retries (3 attempts) and FailedEntryCount not checked, as the naive code does; ' +
         'its consumer applies every delivery in arrival order, with no deduplication and no ordering guard.',
     ];
@@ -346,7 +352,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         appliedOnce: poisoned.filter((poison) => viewed.get(poison.change) === 1).length,
       },
       outcomes: driver.outcomes,
-      settle: { seconds: Math.round((Date.now() - settleStarted) / 1000), faultsOnSeconds: Math.round(faultsOnMs / 1000), quiet, timedOut, scans, redrives },
+      settle: { seconds: Math.round((Date.now() - settleStarted) / 1000), faultsOnSeconds: Math.round(faultsOnMs / 1000), quiet, timedOut, leftInQueues: pending, scans, redrives },
       notes,
     };
   } finally {
@@ -369,7 +375,8 @@ function measureAll(evidence: Record<PatternName, Parameters<typeof measurePatte
 /**
  * What fails the run: a violation (`lost`, `phantom`, `duplicateEffects`, `orderViolations`,
  * `reidentified`) in a pattern (not the naive one), a payment captured on an order already
- * cancelled, a command applied twice, a poison event not applied exactly once, or the deadline.
+ * cancelled, a command applied twice, a poison event not applied exactly once, or a run that did
+ * not settle (the deadline passed, or messages were left in a queue nothing consumed).
  */
 export function reportViolations(report: ChaosReport): number {
   return (
@@ -377,7 +384,7 @@ export function reportViolations(report: ChaosReport): number {
     report.payments.capturedAfterCancel +
     report.commandsAppliedTwice.count +
     (report.poison.events - report.poison.appliedOnce) +
-    (report.settle.timedOut ? 1 : 0)
+    (report.settle.quiet ? 0 : 1)
   );
 }
 
@@ -415,7 +422,7 @@ export function formatReportTable(report: ChaosReport): string {
   const { payments, poison } = report;
   return [
     `chaos run: seed ${report.seed}, ${report.commands} commands, ${report.durationSeconds} s (settle ${report.settle.seconds} s, faults on ${report.settle.faultsOnSeconds} s of it` +
-      `${report.settle.quiet ? '' : ', NOT quiet'}${report.settle.timedOut ? ', DEADLINE PASSED' : ''})`,
+      `${report.settle.quiet ? '' : `, NOT settled: ${report.settle.leftInQueues} message(s) left in the queues`}${report.settle.timedOut ? ', DEADLINE PASSED' : ''})`,
     `faults injected: ${faults}`,
     line(header),
     `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,

@@ -51,6 +51,7 @@ void (async () => {
         eventSources: {
           planStreamDelivery: (context: DeliveryContext<DynamoDBRecord>) => askPlan<StreamDeliveryPlan>('stream', context),
           planSqsDelivery: (context: DeliveryContext<SQSRecord>) => askPlan<SqsDeliveryPlan>('sqs', context),
+          ...(config.sqsReceiveVisibilityTimeoutSeconds !== undefined ? { sqsReceiveVisibilityTimeoutSeconds: config.sqsReceiveVisibilityTimeoutSeconds } : {}),
         },
         ...(config.functionCode !== undefined ? { functionCode: config.functionCode } : {}),
       },

@@ -15,6 +15,8 @@ export interface HostConfig {
   outputsFile: string;
   outdir: string;
   functionCode?: readonly FunctionCodeOverride[];
+  /** The visibility timeout the runtime's SQS pollers ask for on every receive (local/faults.ts). */
+  sqsReceiveVisibilityTimeoutSeconds?: number;
 }
 
 export type HostToRun =
@@ -37,7 +39,7 @@ export interface RuntimeProcess {
 const HOST_FILE = path.join(__dirname, 'runtime-host.ts');
 const STOP_GRACE_MS = 10_000;
 
-export async function startRuntimeProcess(config: HostConfig, faults: Required<EventSourceFaults>): Promise<RuntimeProcess> {
+export async function startRuntimeProcess(config: HostConfig, faults: Required<Pick<EventSourceFaults, 'planStreamDelivery' | 'planSqsDelivery'>>): Promise<RuntimeProcess> {
   const child: ChildProcess = fork(HOST_FILE, [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, CHAOS_RUNTIME_HOST: JSON.stringify(config) },

@@ -16,11 +16,11 @@ describe('a small chaos run', () => {
       io: { stdout: sink, stderr: sink } as never,
       workDir: '.local/chaos-test',
       settleTimeoutMs: 120_000,
-      // A kill restarts the runtime (a synth and a stream replay: minutes on a loaded machine); `npm run chaos` kills it once by default.
-      runtimeKills: 0,
+      // The whole runtime SIGKILLed once with commands in flight, and started again against the same emulator.
+      runtimeKills: 1,
     });
 
-    const faultKindsMissing = FAULT_KINDS.filter((kind) => kind !== 'runtimeKilled' && report.faults[kind] === 0);
+    const faultKindsMissing = FAULT_KINDS.filter((kind) => report.faults[kind] === 0);
     const broken = PATTERN_NAMES.flatMap((name) => {
       const { committed, delivered, lost, phantom, duplicateEffects, orderViolations, reidentified } = report.patterns[name];
       return committed === 0 || delivered !== committed || lost + phantom + duplicateEffects + orderViolations + reidentified > 0 ? [{ name, ...report.patterns[name] }] : [];
@@ -29,7 +29,8 @@ describe('a small chaos run', () => {
     expect(reportViolations(report)).toBe(0);
     // Faults met deliveries of every pattern, and stayed on until everything was applied.
     for (const name of PATTERN_NAMES) expect(report.patterns[name].faultedDeliveries, name).toBeGreaterThan(0);
-    expect(report.settle).toMatchObject({ quiet: true, timedOut: false });
+    expect(report.faults.runtimeKilled).toBe(1);
+    expect(report.settle).toMatchObject({ quiet: true, timedOut: false, leftInQueues: 0 });
     expect(report.poison.reachedDeadLetterQueue).toBeGreaterThan(0);
     expect(report.poison.appliedOnce).toBe(report.poison.events);
     expect(report.payments).toMatchObject({ capturedAfterCancel: 0 });
