@@ -244,7 +244,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // (seconds on a big run: moto serializes every item) only when those have been still for a while.
     let lastMovement = '';
     let stillSince = Date.now();
-    let quiet = false;
     let timedOut = false;
     let pending = 0;
     let redrivenWhenStill = false;
@@ -283,7 +282,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const counts = measureAll(patternEvidence(scanned, capture.events, driver.deletedCustomers));
         const allApplied = PATTERN_NAMES.every((name) => counts[name].lost === 0);
         if (allApplied && !plan.active) {
-          quiet = true;
           quietScan = scanned;
           break;
         }
@@ -293,7 +291,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (redrivenWhenStill) {
           // Nothing moved after a redrive: what is missing now stays missing (counted as lost); messages
           // still in a queue that nothing consumes leave the run unsettled, which fails it.
-          quiet = pending === 0;
           break;
         }
         // Nothing moves and something is not applied: do what the runbook says an operator does, then watch again.
@@ -352,7 +349,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         appliedOnce: poisoned.filter((poison) => viewed.get(poison.change) === 1).length,
       },
       outcomes: driver.outcomes,
-      settle: { seconds: Math.round((Date.now() - settleStarted) / 1000), faultsOnSeconds: Math.round(faultsOnMs / 1000), quiet, timedOut, leftInQueues: pending, scans, redrives },
+      settle: { seconds: Math.round((Date.now() - settleStarted) / 1000), faultsOnSeconds: Math.round(faultsOnMs / 1000), quiet: !timedOut && pending === 0, timedOut, leftInQueues: pending, scans, redrives },
       notes,
     };
   } finally {
