@@ -401,16 +401,22 @@ export async function writeReport(file: string, report: ChaosReport): Promise<vo
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-export function formatReportTable(report: ChaosReport): string {
-  const columns = ['committed', 'delivered', 'faultedDeliveries', 'lost', 'phantom', 'duplicateEffects', 'duplicateDeliveries', 'orderViolations', 'reidentified'] as const;
-  const rows: Array<[string, PatternReport]> = [
+/** The report table's columns, in order. */
+export const REPORT_COLUMNS = ['committed', 'delivered', 'faultedDeliveries', 'lost', 'phantom', 'duplicateEffects', 'duplicateDeliveries', 'orderViolations', 'reidentified'] as const;
+
+/** The report table's rows, in order: each pattern's label and counts, then the naive dual write's. */
+export function reportRows(report: ChaosReport): Array<[string, PatternReport]> {
+  return [
     ['outbox (orders)', report.patterns.outbox],
     ['listen to yourself (payments)', report.patterns.listenToYourself],
     ['log tailing (customers)', report.patterns.logTailing],
     ['naive dual write', report.naive],
   ];
-  const header = ['pattern', ...columns];
-  const body = rows.map(([name, counts]) => [name, ...columns.map((column) => String(counts[column]))]);
+}
+
+export function formatReportTable(report: ChaosReport): string {
+  const header = ['pattern', ...REPORT_COLUMNS];
+  const body = reportRows(report).map(([name, counts]) => [name, ...REPORT_COLUMNS.map((column) => String(counts[column]))]);
   const widths = header.map((title, index) => Math.max(title.length, ...body.map((row) => row[index]!.length)));
   const line = (cells: string[]) => `| ${cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join(' | ')} |`;
   const faults = Object.entries(report.faults)

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from '@jest/globals';
 
 import { expect } from '../../support/expect';
-import { formatReportTable, PATTERN_NAMES, reportViolations, type ChaosReport, type PatternReport } from '../../../chaos/chaos-run';
+import { formatReportTable, PATTERN_NAMES, REPORT_COLUMNS, reportRows, reportViolations, type ChaosReport } from '../../../chaos/chaos-run';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
@@ -23,13 +23,6 @@ function section(markdown: string, heading: string): string {
   return markdown.slice(start, end < 0 ? undefined : end);
 }
 
-const ROWS: Array<[string, (report: ChaosReport) => PatternReport]> = [
-  ['outbox (orders)', (r) => r.patterns.outbox],
-  ['listen to yourself (payments)', (r) => r.patterns.listenToYourself],
-  ['log tailing (customers)', (r) => r.patterns.logTailing],
-  ['naive dual write', (r) => r.naive],
-];
-const COLUMNS = ['committed', 'delivered', 'faultedDeliveries', 'lost', 'phantom', 'duplicateEffects', 'duplicateDeliveries', 'orderViolations', 'reidentified'] as const;
 const percent = (part: number, whole: number) => Math.round((100 * part) / whole);
 /** 4133 → "4,133", as the prose writes counts. */
 const grouped = (value: number) => value.toLocaleString('en-US');
@@ -54,12 +47,11 @@ describe('the chaos figures in the docs', () => {
   it("the README's chaos table gives the committed report's counts, row by row", () => {
     const chaos = section(read('README.md'), '## Chaos run');
     expect(chaos).toContain(`--commands ${report.commands} --seed ${report.seed}`);
-    for (const [label, rowOf] of ROWS) {
+    for (const [label, row] of reportRows(report)) {
       const line = chaos.split('\n').find((candidate) => candidate.startsWith(`| ${label} |`));
       expect(line, label).toBeDefined();
       const cells = line!.split('|').slice(2, -1).map((cell) => cell.trim());
-      const row = rowOf(report);
-      const expected = COLUMNS.map((column) =>
+      const expected = REPORT_COLUMNS.map((column) =>
         column === 'faultedDeliveries' ? `${row.faultedDeliveries} (${percent(row.faultedDeliveries, row.committed)} %)` : String(row[column]),
       );
       expect(cells, label).toEqual(expected);
