@@ -1,6 +1,6 @@
 import { newEnvelope } from '../../../exports/runtime';
-import { IdempotencyKeyReusedError, NotFoundError, VersionConflictError } from '../errors';
-import type { RequestContext, UseCaseEnvironment } from '../use-case-context';
+import { NotFoundError, VersionConflictError } from '../errors';
+import { acceptOwnEarlierCommit, type RequestContext, type UseCaseEnvironment } from '../use-case-context';
 import { cancelled, orderCancelledEvent, orderPlacedEvent, placeNewOrder, type Order, type OrderStatus } from './order';
 import type { OrderRepository } from './order-repository';
 import type { CancelOrderCommand, PlaceOrderCommand } from './order-requests';
@@ -36,14 +36,7 @@ export async function placeOrder(
     await deps.orders.create(order, event);
   } catch (error: unknown) {
     if (!(error instanceof VersionConflictError)) throw error;
-    const existing = await deps.orders.findById(order.orderId);
-    if (existing === undefined) throw error;
-    if (!placedBy(existing, command)) {
-      throw new IdempotencyKeyReusedError(
-        `order ${order.orderId} was placed by an earlier request with the same Idempotency-Key and a different body; use a new key for a new request`,
-        { cause: error },
-      );
-    }
+    acceptOwnEarlierCommit(error, await deps.orders.findById(order.orderId), (existing) => placedBy(existing, command), `order ${order.orderId} was placed`);
   }
   return answer;
 }

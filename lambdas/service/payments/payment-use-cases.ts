@@ -1,8 +1,8 @@
 import { type EventEnvelope, newEnvelope } from '../../../exports/runtime';
-import { IdempotencyKeyReusedError, IllegalTransitionError, NotFoundError, VersionConflictError } from '../errors';
+import { IllegalTransitionError, NotFoundError, VersionConflictError } from '../errors';
 import { getOrder } from '../orders/order-use-cases';
 import type { OrderRepository } from '../orders/order-repository';
-import type { RequestContext, UseCaseEnvironment } from '../use-case-context';
+import { acceptOwnEarlierCommit, type RequestContext, type UseCaseEnvironment } from '../use-case-context';
 import {
   PAYMENT_CACHE_TTL_SECONDS,
   PAYMENT_REJECTED_ORDER_NOT_PLACED,
@@ -50,14 +50,12 @@ export async function requestPayment(
     await deps.payments.request(payment, { orderId, version: order.version }, event, cacheExpiresAt);
   } catch (error: unknown) {
     if (!(error instanceof IllegalTransitionError || error instanceof VersionConflictError)) throw error;
-    const earlier = await deps.payments.findRequest(paymentId);
-    if (earlier === undefined) throw error;
-    if (earlier.orderId !== orderId || earlier.amountCents !== command.amountCents) {
-      throw new IdempotencyKeyReusedError(
-        `payment ${paymentId} was requested by an earlier request with the same Idempotency-Key and a different body; use a new key for a new request`,
-        { cause: error },
-      );
-    }
+    acceptOwnEarlierCommit(
+      error,
+      await deps.payments.findRequest(paymentId),
+      (earlier) => earlier.orderId === orderId && earlier.amountCents === command.amountCents,
+      `payment ${paymentId} was requested`,
+    );
   }
   return answer;
 }
