@@ -23,7 +23,7 @@ import { DEFAULT_MARGIN_SECONDS } from '../tools/redrive';
 import { redriveConsumerDlq } from '../tools/redrive/consumer-dlq';
 import type { RedriveContext } from '../tools/redrive/context';
 import { redriveFailed } from '../tools/redrive/failed';
-import { queueArnOf } from '../tools/redrive/sqs-helpers';
+import { queueArnOf, queueDepth } from '../tools/redrive/sqs-helpers';
 import { redriveStreamDlq } from '../tools/redrive/stream-dlq';
 import type { FunctionCodeOverride } from '../local/faults';
 import {
@@ -436,10 +436,8 @@ export function formatReportTable(report: ChaosReport): string {
 }
 
 async function messagesIn(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-  );
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const { visible, inFlight } = await queueDepth(sqs, queueUrl);
+  return visible + inFlight;
 }
 
 interface NaiveTargets {

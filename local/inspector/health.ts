@@ -6,10 +6,11 @@
  * `topologyOf` reads the template once; `readHealth` asks the emulator on demand (only while a
  * page asks), and tells the journal which events are FAILED and which sit in a DLQ.
  */
-import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { FAILED_OUTBOX_INDEX_NAME, FAILED_STATUS } from '../../lambdas/dualwrite/outbox';
+import { queueDepth } from '../../tools/redrive/sqs-helpers';
 import { conditionHolds } from '../intrinsics';
 import type { ProvisionedResources } from '../resources';
 import { resourcesOfType, type CfnTemplate } from '../template';
@@ -174,11 +175,8 @@ export async function readHealth(options: HealthReadOptions): Promise<HealthRepo
   const { topology, sqs, journal } = options;
   const queues: QueueHealth[] = [];
   for (const queue of topology.queues) {
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    const visible = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-    queues.push({ ...queue, visible, inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0), alarming: breaches(visible, queue.depthAlarm) });
+    const { visible, inFlight } = await queueDepth(sqs, queue.url);
+    queues.push({ ...queue, visible, inFlight, alarming: breaches(visible, queue.depthAlarm) });
     if (queue.deadLetterQueueOf !== undefined) {
       journal.setParked(queue.name, queue.deadLetterQueueOf, visible > 0 ? await peekParkedEvents(sqs, queue.url) : []);
     }
@@ -186,7 +184,7 @@ export async function readHealth(options: HealthReadOptions): Promise<HealthRepo
 
   const failedAt = new Map<string, number>();
   for (const tableName of topology.failedIndexTables) {
-    let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await options.dynamodb.send(
         new QueryCommand({

@@ -7,6 +7,14 @@ export async function approximateMessageCount(sqs: Pick<SQSClient, 'send'>, queu
   return Number.isFinite(count) ? count : undefined;
 }
 
+/** A queue's messages: `visible` (waiting to be received) and `inFlight` (received, not yet deleted or back). */
+export async function queueDepth(sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return { visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+}
+
 export async function queueArnOf(sqs: Pick<SQSClient, 'send'>, queueUrl: string): Promise<string> {
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const arn = Attributes?.QueueArn;
